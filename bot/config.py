@@ -1,0 +1,199 @@
+"""Configuration: one TOML file validated by pydantic, plus ``HEARTH_*`` environment overrides.
+
+Secrets never live here: see ``bot.secrets``. Errors name the file, the key, what is wrong and
+what is allowed, so ``hearth config check`` can be read by someone who never opened this module.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+import zoneinfo
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from cogs import AVAILABLE
+
+DEFAULT_CONFIG_PATH = Path("config.toml")
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/hearth.db"
+SECRET_WORDS = ("token", "secret", "password", "api_key")
+SECRET_HINT = (
+    "secrets don't belong in the config file: set them in the environment "
+    "(HEARTH_SECRET, HEARTH_DISCORD_TOKEN, HEARTH_TELEGRAM_TOKEN, HEARTH_<PROVIDER>_WEBHOOK_SECRET)"
+)
+
+
+class Section(BaseModel):
+    """A config table: unknown keys are errors, so a typo never silently falls back to a default."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CommunityConfig(Section):
+    name: str = Field("Our Community", min_length=1, max_length=80)
+    timezone: str = "UTC"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"'{value}' is not an IANA timezone; use e.g. 'Europe/Berlin' or 'UTC'") from None
+        return value
+
+
+class DatabaseConfig(Section):
+    url: str = DEFAULT_DATABASE_URL
+
+    @field_validator("url")
+    @classmethod
+    def _supported(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("use sqlite+aiosqlite:///path/to/file.db or postgresql+asyncpg://user@host/db")
+        return value
+
+
+class WebConfig(Section):
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=0, le=65535)
+    public_url: str = ""
+
+
+class LogConfig(Section):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("level", mode="before")
+    @classmethod
+    def _upper(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
+
+class CogsConfig(Section):
+    enabled: list[str] = Field(default_factory=lambda: ["help", "profile", "link"])
+
+    @field_validator("enabled")
+    @classmethod
+    def _known_cogs(cls, value: list[str]) -> list[str]:
+        unknown = [name for name in value if name not in AVAILABLE]
+        if unknown:
+            raise ValueError(f"unknown cog {unknown[0]!r}; available: {', '.join(AVAILABLE)}")
+        if len(set(value)) != len(value):
+            raise ValueError("a cog is listed twice")
+        return value
+
+
+class LinkConfig(Section):
+    code_ttl_minutes: int = Field(10, ge=1, le=1440)
+
+
+class ConsoleConfig(Section):
+    default_member: str = Field("you", pattern=r"^[A-Za-z0-9_]{1,32}$")
+    channel: str = Field("general", pattern=r"^[A-Za-z0-9_-]{1,32}$")
+
+
+class DiscordConfig(Section):
+    guild_ids: list[int] = Field(default_factory=list)
+    moderator_role_ids: list[int] = Field(default_factory=list)
+
+
+class TelegramConfig(Section):
+    base_url: str = ""
+    webhook_url: str = ""
+    moderator_user_ids: list[int] = Field(default_factory=list)
+
+
+class HearthConfig(Section):
+    community: CommunityConfig = CommunityConfig()
+    database: DatabaseConfig = DatabaseConfig()
+    web: WebConfig = WebConfig()
+    log: LogConfig = LogConfig()
+    cogs: CogsConfig = CogsConfig()
+    link: LinkConfig = LinkConfig()
+    console: ConsoleConfig = ConsoleConfig()
+    discord: DiscordConfig = DiscordConfig()
+    telegram: TelegramConfig = TelegramConfig()
+    data_dir: str = "data"
+
+
+# Environment variable → the config key it overrides.
+ENV_OVERRIDES: Mapping[str, tuple[str, ...]] = {
+    "HEARTH_DATABASE_URL": ("database", "url"),
+    "HEARTH_WEB_HOST": ("web", "host"),
+    "HEARTH_WEB_PORT": ("web", "port"),
+    "HEARTH_LOG_LEVEL": ("log", "level"),
+    "HEARTH_TELEGRAM_BASE_URL": ("telegram", "base_url"),
+}
+
+
+class ConfigError(Exception):
+    """Invalid configuration; ``problems`` holds one readable line per mistake."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def _find_secret_keys(table: Mapping[str, Any], prefix: str = "") -> list[str]:
+    found = []
+    for key, value in table.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            found.extend(_find_secret_keys(value, dotted + "."))
+        elif any(word in key.lower() for word in SECRET_WORDS):
+            found.append(dotted)
+    return found
+
+
+def _allowed_keys(model: type[BaseModel], location: tuple[Any, ...]) -> list[str]:
+    current: type[BaseModel] | None = model
+    for part in location[:-1]:
+        field = current.model_fields.get(str(part)) if current else None
+        annotation = field.annotation if field else None
+        current = annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
+    return sorted(current.model_fields) if current else []
+
+
+def _describe(error: Mapping[str, Any], source: str, env_keys: Mapping[str, str]) -> str:
+    location = tuple(error["loc"])
+    dotted = ".".join(str(part) for part in location)
+    origin = f"{env_keys[dotted]} ({dotted})" if dotted in env_keys else f"{source}: {dotted}"
+    if error["type"] == "extra_forbidden":
+        allowed = ", ".join(_allowed_keys(HearthConfig, location))
+        return f"{origin}: unknown key; allowed here: {allowed}"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    got = error.get("input")
+    shown = f" (got {got!r})" if got is not None and not isinstance(got, dict) else ""
+    return f"{origin}: {message}{shown}"
+
+
+def load_config(path: Path | None = None, environ: Mapping[str, str] | None = None) -> HearthConfig:
+    """Read and validate the config file; a missing file means all defaults."""
+    environ = os.environ if environ is None else environ
+    path = path or Path(environ.get("HEARTH_CONFIG", DEFAULT_CONFIG_PATH))
+    raw: dict[str, Any] = {}
+    if path.exists():
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as error:
+            raise ConfigError([f"{path}: not valid TOML: {error}"]) from None
+        except (OSError, UnicodeDecodeError) as error:
+            raise ConfigError([f"{path}: can't be read: {error}"]) from None
+    secret_keys = _find_secret_keys(raw)
+    if secret_keys:
+        raise ConfigError([f"{path}: {key}: {SECRET_HINT}" for key in secret_keys])
+    env_keys: dict[str, str] = {}
+    for variable, (section, key) in ENV_OVERRIDES.items():
+        if variable in environ:
+            table = raw.setdefault(section, {})
+            if not isinstance(table, dict):
+                raise ConfigError([f"{path}: {section}: must be a table ([{section}])"])
+            table[key] = environ[variable]
+            env_keys[f"{section}.{key}"] = variable
+    try:
+        return HearthConfig.model_validate(raw)
+    except ValidationError as error:
+        raise ConfigError([_describe(e, str(path), env_keys) for e in error.errors()]) from None

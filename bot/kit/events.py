@@ -1,0 +1,137 @@
+"""Typed events. Adapters publish platform events; cogs publish domain events; cogs listen.
+
+Every event is a frozen dataclass, so a listener can never change what the next one sees.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.kit.platform import Attachment, MessageRef, Place, PlatformUser
+
+
+@dataclass(frozen=True)
+class Event:
+    """Base class of everything carried by the bus."""
+
+
+# --- platform events (published by adapters) -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MessagePosted(Event):
+    message: MessageRef
+    author: PlatformUser
+    text: str
+    at: datetime
+    reply_to: MessageRef | None = None
+    attachments: tuple[Attachment, ...] = ()
+    mentions: tuple[PlatformUser, ...] = ()
+
+
+@dataclass(frozen=True)
+class ReactionAdded(Event):
+    message: MessageRef
+    user: PlatformUser
+    emoji: str
+    at: datetime
+    # The message author when the platform says who it is (Discord does; Telegram does not).
+    message_author: PlatformUser | None = None
+
+
+@dataclass(frozen=True)
+class ReactionRemoved(Event):
+    message: MessageRef
+    user: PlatformUser
+    emoji: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class MemberJoined(Event):
+    user: PlatformUser
+    place: Place
+    at: datetime
+    invite_link: str | None = None
+
+
+@dataclass(frozen=True)
+class MemberLeft(Event):
+    user: PlatformUser
+    place: Place
+    at: datetime
+
+
+@dataclass(frozen=True)
+class ThreadCreated(Event):
+    place: Place
+    parent: MessageRef | None
+    title: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class PollAnswered(Event):
+    poll_id: str
+    user: PlatformUser
+    option_ids: tuple[int, ...]
+    at: datetime
+
+
+@dataclass(frozen=True)
+class ChoiceClicked(Event):
+    """A Reply choice (button) was pressed; ``action`` is the Choice.action string."""
+
+    action: str
+    user: PlatformUser
+    message: MessageRef | None
+    at: datetime
+
+
+@dataclass(frozen=True)
+class BotRemoved(Event):
+    """The bot lost access to a chat: scheduled posts must stop going there."""
+
+    place: Place
+    at: datetime
+
+
+@dataclass(frozen=True)
+class DeepLinkOpened(Event):
+    """``/start <payload>`` in a private chat (Telegram deep link)."""
+
+    user: PlatformUser
+    payload: str
+    place: Place
+    at: datetime
+
+
+# --- domain events (published by cogs) ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MembersMerged(Event):
+    """Two member records turned out to be one person; ``merged`` no longer exists."""
+
+    kept: int
+    merged: int
+    at: datetime
+
+
+@dataclass(frozen=True)
+class IdentityLinked(Event):
+    member_id: int
+    platform: str
+    platform_user_id: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class CommandRefused(Event):
+    """A command was refused for lack of permission (kept for audit and metrics)."""
+
+    command: str
+    user: PlatformUser
+    at: datetime
+    reason: str = field(default="permission")

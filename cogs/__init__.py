@@ -1,0 +1,28 @@
+"""Features, one module or package each, platform-neutral. ``AVAILABLE`` is the explicit list.
+
+A cog is enabled by naming it in ``[cogs] enabled`` in the config; each module exposes
+``setup(services) -> Cog``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.kit.cog import Cog
+    from cogs.services import Services
+
+AVAILABLE: dict[str, str] = {
+    "help": "cogs.help",
+    "profile": "cogs.profile",
+    "link": "cogs.link",
+}
+
+
+def load_cogs(names: list[str], services: Services) -> list[Cog]:
+    cogs = []
+    for name in names:
+        module = importlib.import_module(AVAILABLE[name])
+        cogs.append(module.setup(services))
+    return cogs

@@ -1,0 +1,1 @@
+"""Members: the person behind platform accounts. A core service every cog receives, not a chat feature."""

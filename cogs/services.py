@@ -1,0 +1,54 @@
+"""What a cog's ``setup()`` receives: every shared dependency, built once in ``bot/app.py``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.kit.bus import EventBus
+from bot.kit.clock import Clock
+from bot.kit.platform import Platform
+from bot.kit.registry import CommandRegistry
+from cogs.members.service import MemberService
+from cogs.profile.sections import ProfileSections
+from storage.database import Database
+
+if TYPE_CHECKING:
+    from bot.config import HearthConfig
+
+
+class Platforms:
+    """The platforms connected right now, by name; adapters register as they start."""
+
+    def __init__(self) -> None:
+        self._by_name: dict[str, Platform] = {}
+
+    def add(self, platform: Platform) -> None:
+        self._by_name[platform.name] = platform
+
+    def remove(self, name: str) -> None:
+        self._by_name.pop(name, None)
+
+    def get(self, name: str) -> Platform | None:
+        return self._by_name.get(name)
+
+    def all(self) -> list[Platform]:
+        return list(self._by_name.values())
+
+
+@dataclass(frozen=True)
+class Services:
+    config: HearthConfig
+    database: Database
+    bus: EventBus
+    clock: Clock
+    members: MemberService
+    registry: CommandRegistry
+    scheduler: AsyncIOScheduler
+    web: web.Application
+    platforms: Platforms
+    instance_secret: bytes
+    profile_sections: ProfileSections

@@ -1,0 +1,91 @@
+"""Shared fixtures: a migrated SQLite per test (copied from one template), the app, and log guards."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.app import Hearth
+from bot.config import HearthConfig, load_config
+from bot.kit.clock import ManualClock
+from bot.kit.platform import Place
+from bot.secrets import Secrets
+from storage.migrate import upgrade
+from tests.support.harness import Chat
+from tests.support.memory_platform import MemoryPlatform
+
+WATCHED_LOGGERS = ("telegram", "discord", "asyncio", "hearth")
+
+
+@pytest.fixture(autouse=True)
+def fail_on_logged_errors(request: pytest.FixtureRequest, caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """Libraries only log handler exceptions: any ERROR from them (or from Hearth) fails the test.
+
+    A test that provokes an error on purpose says so with ``@pytest.mark.allow_errors``.
+    """
+    caplog.set_level(logging.INFO)
+    yield
+    if request.node.get_closest_marker("allow_errors"):
+        return
+    errors = [r for r in caplog.get_records("call")
+              if r.levelno >= logging.ERROR and r.name.split(".")[0] in WATCHED_LOGGERS]
+    if errors:
+        pytest.fail("error logged: " + "; ".join(f"{r.name}: {r.getMessage()}" for r in errors[:3]))
+
+
+@pytest.fixture(scope="session")
+def template_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Migrations run once per session; every test gets a copy of the result."""
+    path = tmp_path_factory.mktemp("template") / "hearth.db"
+    upgrade(f"sqlite+aiosqlite:///{path}")
+    return path
+
+
+@pytest.fixture
+def database_url(template_database: Path, tmp_path: Path) -> str:
+    path = tmp_path / "hearth.db"
+    shutil.copy(template_database, path)
+    return f"sqlite+aiosqlite:///{path}"
+
+
+@pytest.fixture
+def make_config(database_url: str, tmp_path: Path) -> Callable[..., HearthConfig]:
+    def build(toml: str = "") -> HearthConfig:
+        path = tmp_path / "config.toml"
+        path.write_text(f'data_dir = "{tmp_path}"\n{toml}')
+        return load_config(path, environ={"HEARTH_DATABASE_URL": database_url})
+
+    return build
+
+
+@pytest.fixture
+def secrets() -> Secrets:
+    return Secrets(instance=b"test-instance-secret")
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+async def hearth(make_config: Callable[..., HearthConfig], secrets: Secrets,
+                 clock: ManualClock) -> AsyncIterator[Hearth]:
+    app = Hearth(make_config(), secrets, clock=clock)
+    await app.start(web=False)
+    yield app
+    await app.stop()
+
+
+@pytest.fixture
+def memory_platform() -> MemoryPlatform:
+    return MemoryPlatform()
+
+
+@pytest.fixture
+def chat(hearth: Hearth, memory_platform: MemoryPlatform) -> Chat:
+    return Chat(hearth, memory_platform, Place(platform="memory", chat_id="general", guild_id="g1"))
