@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
 import shutil
+import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
@@ -17,6 +19,7 @@ from bot.secrets import Secrets
 from storage.migrate import upgrade
 from tests.support.harness import Chat
 from tests.support.memory_platform import MemoryPlatform
+from tests.support.postgres import PostgresServer, PostgresUnavailable, start_postgres
 
 WATCHED_LOGGERS = ("telegram", "discord", "asyncio", "hearth")
 
@@ -89,3 +92,22 @@ def memory_platform() -> MemoryPlatform:
 @pytest.fixture
 def chat(hearth: Hearth, memory_platform: MemoryPlatform) -> Chat:
     return Chat(hearth, memory_platform, Place(platform="memory", chat_id="general", guild_id="g1"))
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    try:
+        server = start_postgres()
+    except PostgresUnavailable as problem:
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL is required in CI: {problem}")
+        pytest.skip(str(problem))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: PostgresServer, request: pytest.FixtureRequest) -> str:
+    """A fresh, empty database on the suite's PostgreSQL server."""
+    name = "t_" + uuid.uuid4().hex[:12]
+    return postgres_server.create_database(name)

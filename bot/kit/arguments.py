@@ -68,8 +68,8 @@ class TextInput:
 
 def _member_from_token(token: str, source: TextInput) -> PlatformUser | None:
     id_match = _MENTION_ID.match(token)
-    if id_match or token.isdigit():
-        user_id = id_match.group(1) if id_match else token
+    if id_match:
+        user_id = id_match.group(1)
         for user in source.mentions:
             if user.user_id == user_id:
                 return user

@@ -1,0 +1,66 @@
+"""Migrations take an empty SQLite and an empty PostgreSQL to head, and the schema state is reported."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect
+
+from storage.database import Database
+from storage.migrate import DatabaseProblem, SchemaState, head_revision, schema_status, upgrade
+from storage.models import Base
+
+
+async def _tables(url: str) -> set[str]:
+    database = Database(url)
+    try:
+        async with database.engine.connect() as connection:
+            return set(await connection.run_sync(lambda sync: inspect(sync).get_table_names()))
+    finally:
+        await database.close()
+
+
+async def _status(url: str) -> SchemaState:
+    database = Database(url)
+    try:
+        return (await schema_status(database)).state
+    finally:
+        await database.close()
+
+
+async def test_empty_sqlite_upgrades_to_head(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}"
+    assert await _status(url) is SchemaState.EMPTY
+    await asyncio.to_thread(upgrade, url)
+    assert await _status(url) is SchemaState.CURRENT
+    assert set(Base.metadata.tables) <= await _tables(url)
+    await asyncio.to_thread(upgrade, url)  # idempotent
+
+
+@pytest.mark.postgres
+async def test_empty_postgresql_upgrades_to_head(postgres_url: str) -> None:
+    assert await _status(postgres_url) is SchemaState.EMPTY
+    await asyncio.to_thread(upgrade, postgres_url)
+    assert await _status(postgres_url) is SchemaState.CURRENT
+    assert set(Base.metadata.tables) <= await _tables(postgres_url)
+
+
+async def test_newer_schema_is_reported_not_touched(database_url: str) -> None:
+    database = Database(database_url)
+    try:
+        async with database.engine.begin() as connection:
+            await connection.exec_driver_sql("UPDATE alembic_version SET version_num = 'ffff_future'")
+        status = await schema_status(database)
+    finally:
+        await database.close()
+    assert status.state is SchemaState.NEWER and status.head == head_revision()
+
+
+async def test_corrupt_sqlite_file_is_a_clear_problem(tmp_path: Path) -> None:
+    path = tmp_path / "broken.db"
+    path.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(DatabaseProblem, match="not a usable SQLite database"):
+        await _status(f"sqlite+aiosqlite:///{path}")
+    assert path.read_bytes() == b"this is not a database" * 100

@@ -1,0 +1,95 @@
+"""A throwaway PostgreSQL server on 127.0.0.1 for the suite (Debian's server binaries, initdb + pg_ctl).
+
+The server refuses to run as root, so as root it runs through ``runuser -u postgres``. In CI
+(``CI`` set) a missing server is an error, never a skip: the parity tests must run there.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class PostgresUnavailable(RuntimeError):
+    pass
+
+
+def _bin_dir() -> Path | None:
+    found = shutil.which("pg_ctl")
+    if found:
+        return Path(os.path.realpath(found)).parent
+    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"), reverse=True)
+    return Path(candidates[0]).parent if candidates else None
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class PostgresServer:
+    directory: Path
+    port: int
+    bin_dir: Path
+    as_postgres: bool
+
+    @property
+    def admin_url(self) -> str:
+        return f"postgresql+asyncpg://hearth@127.0.0.1:{self.port}/postgres"
+
+    def url(self, database: str) -> str:
+        return f"postgresql+asyncpg://hearth@127.0.0.1:{self.port}/{database}"
+
+    def _run(self, *args: str) -> None:
+        command = [str(self.bin_dir / args[0]), *args[1:]]
+        if self.as_postgres:
+            command = ["runuser", "-u", "postgres", "--", *command]
+        subprocess.run(command, check=True, capture_output=True, timeout=60)
+
+    def create_database(self, name: str) -> str:
+        self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "hearth", name)
+        return self.url(name)
+
+    def stop(self) -> None:
+        try:
+            self._run("pg_ctl", "-D", str(self.directory / "data"), "-m", "immediate", "stop")
+        finally:
+            shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def start_postgres() -> PostgresServer:
+    bin_dir = _bin_dir()
+    if bin_dir is None:
+        raise PostgresUnavailable("PostgreSQL server binaries not found (apt-get install postgresql)")
+    as_postgres = os.geteuid() == 0
+    directory = Path(tempfile.mkdtemp(prefix="hearth-pg-"))
+    if as_postgres:
+        shutil.chown(directory, "postgres", "postgres")
+    server = PostgresServer(directory, _free_port(), bin_dir, as_postgres)
+    try:
+        server._run("initdb", "-A", "trust", "-U", "hearth", "-D", str(directory / "data"), "--no-sync")
+        options = f"-p {server.port} -k {directory} -c listen_addresses=127.0.0.1 -c fsync=off"
+        server._run("pg_ctl", "-D", str(directory / "data"), "-o", options, "-l", str(directory / "log"),
+                    "-w", "-t", "30", "start")
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as error:
+        log = (directory / "log").read_text() if (directory / "log").exists() else ""
+        shutil.rmtree(directory, ignore_errors=True)
+        detail = getattr(error, "stderr", b"") or b""
+        raise PostgresUnavailable(f"could not start PostgreSQL: {detail.decode(errors='replace')} {log}") from None
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", server.port)) == 0:
+                return server
+        time.sleep(0.05)
+    server.stop()
+    raise PostgresUnavailable("PostgreSQL did not start listening")
