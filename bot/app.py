@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from datetime import UTC, timedelta
+from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import text
@@ -21,6 +22,8 @@ from bot.web.metrics import HearthMetrics
 from bot.web.server import WebServer, build_web_app
 from cogs import load_cogs
 from cogs.members.service import MemberService
+from cogs.points.engine import PointsEngine
+from cogs.points.rules import RuleBook
 from cogs.profile.sections import ProfileSections
 from cogs.services import Platforms, Services
 from storage.database import Database
@@ -45,13 +48,16 @@ class Hearth:
         self.dispatcher = Dispatcher(self.registry, self.members, self.bus, self.clock,
                                      observe=lambda platform, status: self.metrics.commands.labels(
                                          platform, status).inc())
+        self.timezone = ZoneInfo(config.community.timezone)
+        self.points = PointsEngine(self.database, self.bus, self.clock, RuleBook(config.points, self.timezone),
+                                   self.timezone)
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         self.web_app = build_web_app(self.metrics, self.health)
         self.platforms = Platforms()
         self.services = Services(
             config=config, database=self.database, bus=self.bus, clock=self.clock, members=self.members,
             registry=self.registry, scheduler=self.scheduler, web=self.web_app, platforms=self.platforms,
-            instance_secret=secrets.instance, profile_sections=ProfileSections(),
+            instance_secret=secrets.instance, profile_sections=ProfileSections(), points=self.points,
         )
         self.cogs: list[Cog] = load_cogs(config.cogs.enabled, self.services)
         for cog in self.cogs:
@@ -59,6 +65,7 @@ class Hearth:
         self.adapters: list[Adapter] = []
         self.web_server: WebServer | None = None
         self._started_cogs: list[Cog] = []
+        self._points_started = False
 
     def _register(self, cog: Cog) -> None:
         self.registry.add_all(cog.commands())
@@ -111,6 +118,8 @@ class Hearth:
         await self.check_schema()
         self.metrics.start_time.set(started)
         self.scheduler.start()
+        await self.points.start()
+        self._points_started = True
         for cog in self.cogs:
             await cog.start()
             self._started_cogs.append(cog)
@@ -139,6 +148,9 @@ class Hearth:
         for cog in reversed(self._started_cogs):
             await self._quietly(cog.stop(), f"stopping cog {cog.name}")
         self._started_cogs.clear()
+        if self._points_started:
+            await self._quietly(self.points.stop(), "writing the last points")
+            self._points_started = False
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         await self._quietly(self.database.close(), "closing the database")

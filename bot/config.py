@@ -16,6 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from cogs import AVAILABLE
+from cogs.points.config import PointsConfig
 
 DEFAULT_CONFIG_PATH = Path("config.toml")
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/hearth.db"
@@ -73,7 +74,7 @@ class LogConfig(Section):
 
 
 class CogsConfig(Section):
-    enabled: list[str] = Field(default_factory=lambda: ["help", "profile", "link"])
+    enabled: list[str] = Field(default_factory=lambda: ["help", "profile", "link", "points"])
 
     @field_validator("enabled")
     @classmethod
@@ -116,6 +117,7 @@ class HearthConfig(Section):
     console: ConsoleConfig = ConsoleConfig()
     discord: DiscordConfig = DiscordConfig()
     telegram: TelegramConfig = TelegramConfig()
+    points: PointsConfig = PointsConfig()
     data_dir: str = "data"
 
 

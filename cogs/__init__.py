@@ -17,6 +17,7 @@ AVAILABLE: dict[str, str] = {
     "help": "cogs.help",
     "profile": "cogs.profile",
     "link": "cogs.link",
+    "points": "cogs.points",
 }
 
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from bot.kit.cog import Cog
 from bot.kit.commands import Command, Param, ParamKind, Permission
 from bot.kit.context import Context
 from bot.kit.reply import Field, Reply
-from cogs.services import Services
+
+if TYPE_CHECKING:
+    from cogs.services import Services
 
 
 class HelpCog(Cog):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from bot.kit.cog import Cog
 from bot.kit.commands import Command, Param, ParamKind
@@ -10,7 +11,9 @@ from bot.kit.context import Context
 from bot.kit.registry import DeepLink
 from bot.kit.reply import Reply
 from cogs.members.service import LinkError, MemberService
-from cogs.services import Services
+
+if TYPE_CHECKING:
+    from cogs.services import Services
 
 PLATFORM_LABELS = {"discord": "Discord", "telegram": "Telegram", "console": "console"}
 

@@ -13,6 +13,7 @@ from bot.kit.clock import Clock
 from bot.kit.platform import Platform
 from bot.kit.registry import CommandRegistry
 from cogs.members.service import MemberService
+from cogs.points.engine import PointsEngine
 from cogs.profile.sections import ProfileSections
 from storage.database import Database
 
@@ -52,3 +53,4 @@ class Services:
     platforms: Platforms
     instance_secret: bytes
     profile_sections: ProfileSections
+    points: PointsEngine

@@ -54,6 +54,9 @@ class MemberJoined(Event):
     place: Place
     at: datetime
     invite_link: str | None = None
+    # The invite link's name where the platform has one (Telegram): links other admins made arrive
+    # with the URL partly hidden, so the name is what identifies them.
+    invite_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -124,6 +127,40 @@ class IdentityLinked(Event):
     member_id: int
     platform: str
     platform_user_id: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class PointsAwarded(Event):
+    """An award (or, with a negative amount, a reversal) is durable in the ledger."""
+
+    member_id: int
+    rule: str
+    amount: int
+    source_key: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class BadgeEarned(Event):
+    member_id: int
+    badge: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class TierChanged(Event):
+    member_id: int
+    old_tier: str | None
+    new_tier: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class SeasonEnded(Event):
+    season_id: int
+    name: str
+    winner_member_id: int | None
     at: datetime
 
 

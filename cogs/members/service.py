@@ -63,6 +63,7 @@ class MemberService:
         self._secret = secret
         self._link_ttl = link_ttl
         self._cache: OrderedDict[tuple[str, str], int] = OrderedDict()
+        self._joined: dict[int, datetime] = {}
 
     def _remember(self, key: tuple[str, str], member_id: int) -> None:
         self._cache[key] = member_id
@@ -119,6 +120,18 @@ class MemberService:
         identities = tuple(IdentityView(i.platform, i.platform_user_id, i.display_name, i.username, i.linked_at)
                            for i in rows)
         return MemberView(member.id, member.display_name, member.joined_at, identities)
+
+    async def joined_at(self, member_id: int) -> datetime | None:
+        """When Hearth first saw the member (cached: anti-farming asks on every message)."""
+        cached = self._joined.get(member_id)
+        if cached is None:
+            async with self._db.session() as session:
+                cached = await session.scalar(select(Member.joined_at).where(Member.id == member_id))
+            if cached is not None:
+                self._joined[member_id] = cached
+                if len(self._joined) > CACHE_SIZE:
+                    self._joined.pop(next(iter(self._joined)))
+        return cached
 
     def _hash(self, code: str) -> str:
         normalised = code.strip().upper().replace("-", "").replace(" ", "")

@@ -1,0 +1,209 @@
+"""Points from chat activity, ``/thanks``, ``/leaderboard`` and the points lines of ``/profile``."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+
+from bot.kit.cog import Cog, Listener
+from bot.kit.commands import Command, Param, ParamKind
+from bot.kit.context import Context
+from bot.kit.events import MembersMerged, MessagePosted, ReactionAdded, ReactionRemoved
+from bot.kit.platform import MessageRef
+from bot.kit.reply import Field, Reply
+from cogs.members.service import MemberService
+from cogs.points.config import PointsConfig
+from cogs.points.engine import Award, PointsEngine, week_key
+from cogs.points.moderation import PointsModeration
+from cogs.points.queries import leaderboard, member_scores
+from storage.database import Database
+from storage.models import LedgerEntry
+
+PERIOD_TITLES = {"all": "all time", "season": "this season", "week": "this week"}
+CATEGORY_TITLES = {"points": "points", "helpers": "helps", "creators": "creations", "referrers": "referrals"}
+AUTHOR_CACHE = 200_000
+
+
+def post_key(message: MessageRef) -> str:
+    return f"{message.place.platform}:{message.place.chat_id}:{message.message_id}"
+
+
+class PointsCog(Cog):
+    name = "points"
+
+    def __init__(self, engine: PointsEngine, members: MemberService, database: Database, config: PointsConfig,
+                 moderation: PointsModeration) -> None:
+        self.engine = engine
+        self.members = members
+        self.database = database
+        self.config = config
+        self.moderation = moderation
+        # Who wrote recent posts, so reactions on platforms that don't say (Telegram) can skip self-reactions.
+        self._authors: OrderedDict[str, int] = OrderedDict()
+        self._reactions: dict[tuple[str, str], set[str]] = {}
+
+    def commands(self) -> Sequence[Command]:
+        return (
+            Command("leaderboard", "Top members by points, helps, creations or referrals", self.show_leaderboard,
+                    params=(Param("period", ParamKind.CHOICE, "all, season or week", required=False,
+                                  choices=("all", "season", "week")),
+                            Param("category", ParamKind.CHOICE, "What to rank by", required=False,
+                                  choices=tuple(CATEGORY_TITLES))),
+                    examples=("/leaderboard", "/leaderboard week", "/leaderboard all helpers")),
+            Command("thanks", "Thank a member who helped you (gives them points)", self.thanks,
+                    params=(Param("member", ParamKind.MEMBER, "Who helped you"),
+                            Param("note", ParamKind.TEXT, "What they did", required=False, rest=True,
+                                  max_length=200)),
+                    scope="guild", examples=("/thanks @alice for the grinder tip",)),
+            *self.moderation.commands(),
+        )
+
+    def listeners(self) -> Sequence[Listener]:
+        return (
+            (MessagePosted, self.on_message),
+            (ReactionAdded, self.on_reaction),
+            (ReactionRemoved, self.on_reaction_removed),
+            (MembersMerged, self.on_merge),
+        )
+
+    # --- chat activity (hot path: no queries on a warm cache) ------------------------------------
+
+    def _remember_author(self, key: str, member_id: int) -> None:
+        self._authors[key] = member_id
+        if len(self._authors) > AUTHOR_CACHE:
+            self._authors.popitem(last=False)
+
+    async def _old_enough(self, member_id: int, at: datetime) -> bool:
+        hours = self.config.min_membership_hours
+        if not hours:
+            return True
+        joined = await self.members.joined_at(member_id)
+        return joined is not None and at - joined >= timedelta(hours=hours)
+
+    async def on_message(self, event: MessagePosted) -> None:
+        if event.author.is_bot:
+            return
+        member_id = await self.members.resolve(event.author)
+        key = post_key(event.message)
+        self._remember_author(key, member_id)
+        text = event.text.strip()
+        if len(text) < self.config.min_message_length or not await self._old_enough(member_id, event.at):
+            return
+        if self.engine.rules.is_repeat(member_id, text):
+            return
+        replied_author = self._authors.get(post_key(event.reply_to)) if event.reply_to else None
+        is_comment = (event.reply_to is not None and replied_author != member_id) or bool(event.message.place.thread_id)
+        rule = "comment" if is_comment else "message"
+        amount = self.engine.rules.allowance(member_id, rule, event.at, event.message.place.key)
+        if amount:
+            source = f"{event.message.place.platform}:message:{key}"
+            self.engine.submit(Award(member_id, rule, amount, source, event.at))
+
+    async def on_reaction(self, event: ReactionAdded) -> None:
+        if event.user.is_bot:
+            return
+        giver = await self.members.resolve(event.user)
+        key = post_key(event.message)
+        author: int | None
+        if event.message_author is not None:
+            author = None if event.message_author.is_bot else await self.members.resolve(event.message_author)
+        else:
+            author = self._authors.get(key)
+        if author == giver:
+            return
+        emojis = self._reactions.setdefault((key, event.user.user_id), set())
+        first = not emojis
+        emojis.add(event.emoji)
+        if not first or not await self._old_enough(giver, event.at):
+            return
+        # Recorded even at 0 points (cooldown or cap): the post still gained a distinct reactor.
+        amount = self.engine.rules.allowance(giver, "reaction_given", event.at, event.message.place.key)
+        source = self._reaction_source(event.message, event.user.user_id)
+        self.engine.submit(Award(giver, "reaction_given", amount, source, event.at, post_key=key,
+                                 post_author_id=author))
+
+    @staticmethod
+    def _reaction_source(message: MessageRef, user_id: str) -> str:
+        return f"{message.place.platform}:reaction:{post_key(message)}:{user_id}"
+
+    async def on_reaction_removed(self, event: ReactionRemoved) -> None:
+        emojis = self._reactions.get((post_key(event.message), event.user.user_id))
+        if emojis is not None:
+            emojis.discard(event.emoji)
+            if emojis:
+                return  # another of their reactions is still on the post
+            del self._reactions[(post_key(event.message), event.user.user_id)]
+        await self.engine.reverse(self._reaction_source(event.message, event.user.user_id), "reaction removed",
+                                  event.at)
+
+    async def on_merge(self, event: MembersMerged) -> None:
+        await self.engine.merge_members(event.kept, event.merged)
+
+    # --- commands ----------------------------------------------------------------------------------
+
+    async def show_leaderboard(self, ctx: Context) -> Reply:
+        period_name = ctx.args.get("period", "all")
+        category = ctx.args.get("category", "points")
+        if period_name == "season":
+            if self.engine.season_id is None:
+                return Reply.error("No season is running — try /leaderboard all or /leaderboard week.")
+            period = f"s{self.engine.season_id}"
+        elif period_name == "week":
+            period = week_key(ctx.clock.now(), self.engine.timezone)
+        else:
+            period = "all"
+        await self.engine.flush()
+        standings = await leaderboard(self.database, period, category, self.config.leaderboard_size)
+        title = f"Leaderboard — {CATEGORY_TITLES[category]}, {PERIOD_TITLES[period_name]}"
+        if not standings:
+            return Reply(title=title, text="Nobody's on the board yet — be the first: post, help, share.")
+        medals = {1: "🥇", 2: "🥈", 3: "🥉"}
+        lines = [f"{medals.get(n, f'{n}.')} {s.display_name} — {s.value:,}" for n, s in enumerate(standings, start=1)]
+        return Reply(title=title, text="\n".join(lines), footer="Your own standing: /profile")
+
+    async def thanks(self, ctx: Context) -> Reply:
+        target = ctx.args["member"]
+        if target.is_bot:
+            return Reply.error("Bots don't collect thanks — thank the member who helped you.")
+        receiver = await ctx.member_of(target)
+        if receiver == ctx.member_id:
+            return Reply.error("You can't thank yourself — but nice try! Thank someone who helped you.")
+        now = ctx.clock.now()
+        if await self._thanks_given_today(ctx.member_id, now) >= self.config.thanks_per_day:
+            return Reply.error(f"You've given {self.config.thanks_per_day} thanks today — that's the daily limit. "
+                               "More tomorrow!")
+        window = self.config.thanks_pair_hours * 3600 or 1
+        source = f"thanks:{ctx.member_id}:{receiver}:{int(now.timestamp() // window)}"
+        amount = self.engine.rules.allowance(receiver, "peer_help", now)
+        recorded = await self.engine.award(Award(receiver, "peer_help", amount, source, now,
+                                                 note=(ctx.args.get("note") or "")[:200] or None,
+                                                 actor_member_id=ctx.member_id))
+        if not recorded:
+            return Reply.error(f"You already thanked {target.display_name} recently — you can thank them again "
+                               f"after {self.config.thanks_pair_hours} hours.")
+        gained = f" (+{amount} points for them)" if amount else " (they've reached today's points limit)"
+        return Reply.success(f"🙏 You thanked {target.display_name}{gained}.")
+
+    async def _thanks_given_today(self, member_id: int, now: datetime) -> int:
+        local = now.astimezone(self.engine.timezone)
+        start = local.replace(hour=0, minute=0, second=0, microsecond=0)
+        async with self.database.session() as session:
+            return int(await session.scalar(
+                select(func.count()).select_from(LedgerEntry).where(
+                    LedgerEntry.actor_member_id == member_id, LedgerEntry.rule == "peer_help",
+                    LedgerEntry.created_at >= start)) or 0)
+
+    async def profile_section(self, member_id: int) -> list[Field]:
+        now = self.engine.clock.now()
+        season = f"s{self.engine.season_id}" if self.engine.season_id is not None else None
+        scores = await member_scores(self.database, member_id, week_key(now, self.engine.timezone), season)
+        rank = self.engine.ranks.rank(member_id)
+        ranked = f" (#{rank:,} of {len(self.engine.ranks):,})" if rank else ""
+        fields = [Field("Points", f"{scores.lifetime:,}{ranked}", inline=True),
+                  Field("This week", f"{scores.week:,}", inline=True)]
+        if season:
+            fields.append(Field("This season", f"{scores.season:,}", inline=True))
+        return fields
