@@ -1,0 +1,1 @@
+"""Loopback servers that stand in for chat platforms in tests."""
