@@ -61,6 +61,7 @@ class Fault:
     retry_after: int | None = None
     times: int = 1
     when: Callable[[dict[str, Any]], bool] | None = None
+    parameters: dict[str, Any] | None = None
 
 
 def make_user(user_id: int, first_name: str, username: str | None = None, *, bot: bool = False) -> dict[str, Any]:
@@ -153,9 +154,10 @@ class TelegramEmulator(MethodsMixin):
         self.statuses[(chat_id, user["id"])] = status
 
     def fail(self, method: str, code: int, description: str, *, retry_after: int | None = None, times: int = 1,
-             when: Callable[[dict[str, Any]], bool] | None = None) -> None:
-        """The next ``times`` calls of ``method`` (matching ``when``) get this error instead of a result."""
-        self.faults.append(Fault(method, code, description, retry_after, times, when))
+             when: Callable[[dict[str, Any]], bool] | None = None, parameters: dict[str, Any] | None = None) -> None:
+        """The next ``times`` calls of ``method`` (matching ``when``) get this error instead of a result
+        (``retry_after`` and ``parameters`` such as ``migrate_to_chat_id`` go in ``parameters``)."""
+        self.faults.append(Fault(method, code, description, retry_after, times, when, parameters))
 
     def inject(self, update: dict[str, Any]) -> int:
         """Queue an update for getUpdates. Ids are renumbered upward, as Telegram assigns them."""
@@ -192,15 +194,19 @@ class TelegramEmulator(MethodsMixin):
 
         return (await self.wait_for(found, timeout))[count - 1]
 
-    async def deliver_webhook(self, update: dict[str, Any], *, secret: str | None = None) -> int:
-        """POST an update to the webhook the bot set, as Telegram does; returns the HTTP status."""
+    async def deliver_webhook(self, update: dict[str, Any] | bytes, *, secret: str | None = None,
+                              url: str | None = None) -> int:
+        """POST an update to the webhook the bot set, as Telegram does; returns the HTTP status.
+
+        ``url`` replaces the host part a reverse proxy would map (tests serve Hearth on 127.0.0.1);
+        ``secret`` replaces the token the bot registered (to test refusals)."""
         headers = {"Content-Type": "application/json"}
         token = self.webhook.get("secret_token") if secret is None else secret
         if token:
             headers["X-Telegram-Bot-Api-Secret-Token"] = token
-        update = {**update, "update_id": self.inject_id()}
+        body = update if isinstance(update, bytes) else json.dumps({**update, "update_id": self.inject_id()})
         async with aiohttp.ClientSession() as session, \
-                session.post(self.webhook["url"], data=json.dumps(update), headers=headers) as response:
+                session.post(url or self.webhook["url"], data=body, headers=headers) as response:
             return response.status
 
     def inject_id(self) -> int:
@@ -209,12 +215,16 @@ class TelegramEmulator(MethodsMixin):
 
     # --- update builders (shapes as Telegram sends them) -------------------------------------------
 
-    def message_update(self, chat: dict[str, Any], sender: dict[str, Any], text: str, **extra: Any) -> dict[str, Any]:
-        """A message; a leading ``/word`` gets its ``bot_command`` entity, as Telegram clients do."""
+    def message_update(self, chat: dict[str, Any], sender: dict[str, Any], text: str | None,
+                       **extra: Any) -> dict[str, Any]:
+        """A message (``text=None``: a service message); a leading ``/word`` gets its ``bot_command``
+        entity, as Telegram clients do."""
         message: dict[str, Any] = {"message_id": next(self._message_ids), "from": sender, "chat": chat,
-                                   "date": int(time.time()), "text": text}
+                                   "date": int(time.time())}
+        if text is not None:
+            message["text"] = text
         entities = list(extra.pop("entities", []))
-        if text.startswith("/"):
+        if text and text.startswith("/"):
             command = text.split()[0]
             entities.insert(0, {"offset": 0, "length": utf16_length(command), "type": "bot_command"})
         if entities:
@@ -284,8 +294,10 @@ class TelegramEmulator(MethodsMixin):
         for fault in self.faults:
             if fault.method == method and fault.times > 0 and (fault.when is None or fault.when(params)):
                 fault.times -= 1
-                parameters = {"retry_after": fault.retry_after} if fault.retry_after is not None else None
-                raise ApiError(fault.code, fault.description, parameters)
+                parameters = dict(fault.parameters or {})
+                if fault.retry_after is not None:
+                    parameters["retry_after"] = fault.retry_after
+                raise ApiError(fault.code, fault.description, parameters or None)
 
     # --- long polling ---------------------------------------------------------------------------------
 

@@ -24,7 +24,7 @@ ADMIN_RIGHTS = {"can_be_edited": False, "is_anonymous": False, "can_manage_chat"
                 "can_manage_video_chats": True, "can_restrict_members": True, "can_promote_members": False,
                 "can_change_info": True, "can_invite_users": True, "can_post_stories": False,
                 "can_edit_stories": False, "can_delete_stories": False}
-_poll_ids = itertools.count(5361982112354338817)
+_poll_ids = itertools.count(6100000000000000001)
 _topic_ids = itertools.count(900)
 
 
@@ -116,6 +116,7 @@ class MethodsMixin(_Base):
             raise checks.BadRequest("message is not modified: specified new message content and reply markup are "
                                     "exactly the same as a current content and reply markup of the message")
         stored["text"], stored["edit_date"] = params["text"], int(time.time())
+        stored.pop("reply_markup", None)  # an edit without a keyboard removes it
         if params.get("reply_markup") is not None:
             stored["reply_markup"] = params["reply_markup"]
         return stored
@@ -166,7 +167,7 @@ class MethodsMixin(_Base):
         user = self.bot_user if user_id == self.bot_user["id"] else self.users.get(user_id)
         if user is None:
             raise checks.BadRequest("PARTICIPANT_ID_INVALID")
-        status = self.statuses.get((chat_id, user_id), "member")
+        status = self.statuses.get((chat_id, user_id), "left")  # Telegram says "left" for non-members
         member: dict[str, Any] = {"status": status, "user": user}
         if status == "administrator":
             member.update(ADMIN_RIGHTS)
