@@ -99,6 +99,11 @@ class ConsoleConfig(Section):
 class DiscordConfig(Section):
     guild_ids: list[int] = Field(default_factory=list)
     moderator_role_ids: list[int] = Field(default_factory=list)
+    # The Discord permission that makes someone a moderator (and hides /mod … from everyone else).
+    moderator_permission: Literal["manage_guild", "manage_messages", "moderate_members", "manage_roles",
+                                  "kick_members", "ban_members", "administrator"] = "manage_guild"
+    # Ceiling for role grants/revokes: a 10k-member tier sync is queued, never a burst.
+    role_changes_per_second: float = Field(10.0, gt=0, le=50)
 
 
 class TelegramConfig(Section):
