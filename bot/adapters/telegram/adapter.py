@@ -15,7 +15,7 @@ from typing import Any
 
 from prometheus_client import Counter
 from telegram import BotCommandScopeAllChatAdministrators, Update
-from telegram.error import Conflict, TelegramError
+from telegram.error import Conflict, InvalidToken, TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from bot.adapters.base import AdapterDeps
@@ -93,8 +93,12 @@ class TelegramAdapter:
     # --- lifecycle ----------------------------------------------------------------------------------
 
     async def start(self) -> None:
-        await self.application.initialize()  # getMe: a wrong token fails here, loudly
         try:
+            try:
+                await self.application.initialize()  # getMe: a wrong token fails here, loudly
+            except InvalidToken:
+                # PTB's message quotes the token; this one must be safe to print and log.
+                raise RuntimeError("Telegram rejected HEARTH_TELEGRAM_TOKEN: check it with @BotFather") from None
             await self._publish_menus()
             if self.webhook_url:
                 await self.bot.set_webhook(self.webhook_url, secret_token=self.webhook_secret,

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import logging
+import ssl
+from collections.abc import Callable
 
 import pytest
 
-from bot.adapters.telegram import ALLOWED_UPDATES
+from bot.adapters.telegram import ALLOWED_UPDATES, TelegramAdapter
+from bot.app import Hearth
+from bot.config import HearthConfig
 from bot.kit.events import BotRemoved
 from bot.kit.platform import Place
 from bot.kit.reply import Reply
+from bot.secrets import Secrets
 from tests.bot.adapters.telegram.support import ALICE, GROUP, Rig, RigFactory, fixture
-from tests.emulators.telegram import private_chat
+from tests.emulators.telegram import TelegramEmulator, private_chat
 
 GROUP_PLACE = Place("telegram", str(GROUP["id"]))
 
@@ -123,3 +128,15 @@ async def test_webhook_mode_checks_the_secret_token(make_rig: RigFactory, caplog
     assert "what you can do" in call.params["text"]
     assert emulator.calls_to("getUpdates") == []  # webhook mode never polls
     assert rig.ignored("malformed") == 1
+
+
+async def test_a_rejected_token_fails_the_start_without_printing_it(
+        emulator: TelegramEmulator, make_config: Callable[..., HearthConfig], ssl_context: ssl.SSLContext) -> None:
+    config = make_config(f'[telegram]\nbase_url = "{emulator.base_url}"\n')
+    wrong = "7000000001:AAwrong-token-0000000000000000"
+    hearth = Hearth(config, Secrets(instance=b"s" * 16, telegram_token=wrong))
+    adapter = TelegramAdapter(hearth.adapter_deps, ssl_context=ssl_context)
+    with pytest.raises(RuntimeError) as raised:
+        await hearth.start(web=False, adapters=[adapter])
+    await hearth.stop()
+    assert "rejected HEARTH_TELEGRAM_TOKEN" in str(raised.value) and "AAwrong" not in str(raised.value)
