@@ -117,6 +117,7 @@ class Hearth:
         started = time.time()
         await self.check_schema()
         self.metrics.start_time.set(started)
+        await self.members.warm_cache()
         self.scheduler.start()
         await self.points.start()
         self._points_started = True

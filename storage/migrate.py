@@ -43,10 +43,15 @@ def alembic_config(url: str) -> Config:
     return config
 
 
+def head_revisions() -> tuple[str, ...]:
+    """Every head: features branch their migrations off the shared history, so there may be several."""
+    heads = ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads()
+    assert heads, "no migrations found"
+    return tuple(sorted(heads))
+
+
 def head_revision() -> str:
-    head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
-    assert head is not None, "no migrations found"
-    return head
+    return "+".join(head_revisions())
 
 
 def _check_sqlite_file(url: str) -> None:
@@ -68,18 +73,17 @@ async def schema_status(database: Database) -> SchemaStatus:
     head = head_revision()
     try:
         async with database.engine.connect() as connection:
-            revision = await connection.run_sync(
-                lambda sync: MigrationContext.configure(sync).get_current_revision()
-            )
+            current = await connection.run_sync(lambda sync: MigrationContext.configure(sync).get_current_heads())
     except DBAPIError as error:
         raise DatabaseProblem(f"can't read the database at {_safe_url(database.url)}: {error.orig}") from None
+    revision = "+".join(sorted(current)) if current else None
     script = ScriptDirectory.from_config(alembic_config(database.url))
-    if revision is None:
+    if not current:
         return SchemaStatus(SchemaState.EMPTY, None, head)
-    if revision == head:
+    if tuple(sorted(current)) == head_revisions():
         return SchemaStatus(SchemaState.CURRENT, revision, head)
     known = {rev.revision for rev in script.walk_revisions()}
-    if revision not in known:
+    if not set(current) <= known:
         return SchemaStatus(SchemaState.NEWER, revision, head)
     return SchemaStatus(SchemaState.BEHIND, revision, head)
 
@@ -97,7 +101,7 @@ def upgrade(url: str) -> None:
     path = sqlite_path(url)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-    command.upgrade(alembic_config(url), "head")
+    command.upgrade(alembic_config(url), "heads")
 
 
 def _safe_url(url: str) -> str:

@@ -71,6 +71,16 @@ class MemberService:
         if len(self._cache) > CACHE_SIZE:
             self._cache.popitem(last=False)
 
+    async def warm_cache(self, limit: int = CACHE_SIZE) -> int:
+        """Load the most recently linked accounts, so a restarted bot's hot paths resolve without queries."""
+        async with self._db.session() as session:
+            rows = (await session.execute(
+                select(Identity.platform, Identity.platform_user_id, Identity.member_id)
+                .order_by(Identity.id.desc()).limit(limit))).all()
+        for platform, user_id, member_id in reversed(rows):
+            self._remember((platform, user_id), member_id)
+        return len(rows)
+
     async def find(self, user: PlatformUser) -> int | None:
         key = (user.platform, user.user_id)
         if key in self._cache:

@@ -16,7 +16,7 @@ from bot.kit.platform import MessageRef
 from bot.kit.reply import Field, Reply
 from cogs.members.service import MemberService
 from cogs.points.config import PointsConfig
-from cogs.points.engine import Award, PointsEngine, week_key
+from cogs.points.engine import Award, PointsEngine
 from cogs.points.moderation import PointsModeration
 from cogs.points.queries import leaderboard, member_scores
 from storage.database import Database
@@ -145,19 +145,19 @@ class PointsCog(Cog):
     # --- commands ----------------------------------------------------------------------------------
 
     async def show_leaderboard(self, ctx: Context) -> Reply:
-        period_name = ctx.args.get("period", "all")
+        period = ctx.args.get("period", "all")
         category = ctx.args.get("category", "points")
-        if period_name == "season":
-            if self.engine.season_id is None:
-                return Reply.error("No season is running — try /leaderboard all or /leaderboard week.")
-            period = f"s{self.engine.season_id}"
-        elif period_name == "week":
-            period = week_key(ctx.clock.now(), self.engine.timezone)
-        else:
-            period = "all"
+        if period != "all" and category != "points":
+            return Reply.error(f"{CATEGORY_TITLES[category].title()} are ranked all-time: try "
+                               f"/leaderboard all {category}.")
+        if period == "season" and self.engine.season_id is None:
+            return Reply.error("No season is running — try /leaderboard all or /leaderboard week.")
         await self.engine.flush()
-        standings = await leaderboard(self.database, period, category, self.config.leaderboard_size)
-        title = f"Leaderboard — {CATEGORY_TITLES[category]}, {PERIOD_TITLES[period_name]}"
+        standings = await leaderboard(
+            self.database, category, self.config.leaderboard_size,
+            week=self.engine.rules.week_of(ctx.clock.now()) if period == "week" else None,
+            season_id=self.engine.season_id if period == "season" else None)
+        title = f"Leaderboard — {CATEGORY_TITLES[category]}, {PERIOD_TITLES[period]}"
         if not standings:
             return Reply(title=title, text="Nobody's on the board yet — be the first: post, help, share.")
         medals = {1: "🥇", 2: "🥈", 3: "🥉"}
@@ -198,12 +198,12 @@ class PointsCog(Cog):
 
     async def profile_section(self, member_id: int) -> list[Field]:
         now = self.engine.clock.now()
-        season = f"s{self.engine.season_id}" if self.engine.season_id is not None else None
-        scores = await member_scores(self.database, member_id, week_key(now, self.engine.timezone), season)
+        season = self.engine.season_id
+        scores = await member_scores(self.database, member_id, self.engine.rules.week_of(now), season)
         rank = self.engine.ranks.rank(member_id)
         ranked = f" (#{rank:,} of {len(self.engine.ranks):,})" if rank else ""
         fields = [Field("Points", f"{scores.lifetime:,}{ranked}", inline=True),
                   Field("This week", f"{scores.week:,}", inline=True)]
-        if season:
+        if season is not None:
             fields.append(Field("This season", f"{scores.season:,}", inline=True))
         return fields

@@ -12,20 +12,22 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
+from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 
 from bot.kit.bus import EventBus
 from bot.kit.clock import Clock
 from bot.kit.events import PointsAwarded
 from cogs.points.ranks import RankIndex
 from cogs.points.rules import RuleBook
+from storage.batch import CounterUpsert, batch_writer_for
 from storage.database import Database
-from storage.models import DailyCount, LedgerEntry, MemberScore, PostStats, RuleCount, Season
-from storage.upsert import insert_adding, insert_ignoring
+from storage.models import LedgerEntry, MemberPoints, PostStats, RuleCount, Season
+from storage.upsert import insert_adding
 
 log = logging.getLogger("hearth.points")
 
@@ -54,43 +56,63 @@ class Award:
     reversal: bool = False
 
 
-def week_key(at: datetime, timezone: tzinfo) -> str:
-    year, week, _ = at.astimezone(timezone).isocalendar()
-    return f"w{year}-{week:02d}"
-
-
 class _Totals:
-    """Per-batch aggregate deltas, so each aggregate row is written once per transaction."""
+    """Per-batch deltas, so each aggregate row is written once per transaction."""
 
-    def __init__(self) -> None:
-        self.scores: dict[tuple[str, int], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    def __init__(self, week: Callable[[datetime], str], season_id: int) -> None:
+        self.week = week
+        self.season_id = season_id
+        # member → [lifetime, week points, week key, season points]
+        self.points: dict[int, list[Any]] = {}
+        self.categories: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
         self.rules: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0])
-        self.daily: dict[tuple[str, int, str], int] = defaultdict(int)
         self.posts: dict[str, list[int | None]] = {}
 
-    def add(self, award: Award, periods: Iterable[str], day: str) -> None:
+    def add(self, award: Award) -> None:
         step = -1 if award.reversal else 1
+        week = self.week(award.at)
+        row = self.points.get(award.member_id)
+        if row is None or row[2] != week:
+            # A batch spanning midnight on Sunday keeps the later week (the writer's view of "now").
+            row = self.points[award.member_id] = [row[0] if row else 0, 0, week, row[3] if row else 0]
+        row[0] += award.amount
+        row[1] += award.amount
+        row[3] += award.amount
         category = CATEGORY_OF_RULE.get(award.rule)
-        column = CATEGORIES.index(category) if category else None
-        for period in periods:
-            row = self.scores[(period, award.member_id)]
-            row[0] += award.amount
-            if column is not None:
-                row[column] += step
+        if category:
+            self.categories[award.member_id][CATEGORIES.index(category) - 1] += step
         counts = self.rules[(award.member_id, award.rule)]
         counts[0] += step
         counts[1] += award.amount
-        if award.amount and not award.reversal:
-            self.daily[(day, award.member_id, award.rule)] += award.amount
         if award.post_key:
             post = self.posts.setdefault(award.post_key, [award.post_author_id, 0])
             post[1] = int(post[1] or 0) + step
+
+    def upserts(self) -> list[CounterUpsert]:
+        table = MemberPoints.__table__
+        return [
+            CounterUpsert(table, ("member_id",), ("lifetime",),
+                          [{"member_id": m, "lifetime": v[0], "week": v[2], "week_points": v[1],
+                            "season_id": self.season_id, "season_points": v[3]} for m, v in self.points.items()],
+                          resets=(("week_points", "week"), ("season_points", "season_id"))),
+            # A separate statement touches the category columns (and their indexes) only when they change.
+            CounterUpsert(table, ("member_id",), ("helpers", "creators", "referrers"),
+                          [{"member_id": m, "helpers": v[0], "creators": v[1], "referrers": v[2]}
+                           for m, v in self.categories.items()]),
+            CounterUpsert(RuleCount.__table__, ("member_id", "rule"), ("count", "points"),
+                          [{"member_id": m, "rule": r, "count": v[0], "points": v[1]}
+                           for (m, r), v in self.rules.items()]),
+            CounterUpsert(PostStats.__table__, ("post_key",), ("reactors",),
+                          [{"post_key": k, "author_member_id": v[0], "reactors": v[1]}
+                           for k, v in self.posts.items()]),
+        ]
 
 
 class PointsEngine:
     def __init__(self, database: Database, bus: EventBus, clock: Clock, rules: RuleBook, timezone: tzinfo, *,
                  flush_interval: float = 0.1, batch_size: int = 4000) -> None:
         self.database = database
+        self.writer = batch_writer_for(database)
         self.bus = bus
         self.clock = clock
         self.rules = rules
@@ -109,16 +131,19 @@ class PointsEngine:
     # --- lifecycle -----------------------------------------------------------------------------
 
     async def start(self) -> None:
+        now = self.clock.now()
+        day_start = now.astimezone(self.timezone).replace(hour=0, minute=0, second=0, microsecond=0)
         async with self.database.session() as session:
             self.season_id = await session.scalar(
                 select(Season.id).where(Season.ended_at.is_(None)).order_by(Season.id.desc()).limit(1))
-            rows = await session.execute(select(MemberScore.member_id, MemberScore.points)
-                                         .where(MemberScore.period == "all"))
+            rows = await session.execute(select(MemberPoints.member_id, MemberPoints.lifetime))
             self.ranks.load(rows.all())
-            today = self.rules.day_of(self.clock.now())
-            daily = await session.execute(select(DailyCount.member_id, DailyCount.rule, DailyCount.points)
-                                          .where(DailyCount.day == today))
-            self.rules.seed_daily(today, {(m, r): p for m, r, p in daily.all()})
+            # Today's totals per member and rule, so daily caps hold across a restart (one scan at start).
+            daily = await session.execute(
+                select(LedgerEntry.member_id, LedgerEntry.rule, func.sum(LedgerEntry.amount))
+                .where(LedgerEntry.created_at >= day_start, LedgerEntry.amount > 0)
+                .group_by(LedgerEntry.member_id, LedgerEntry.rule))
+            self.rules.seed_daily(self.rules.day_of(now), {(m, r): int(p) for m, r, p in daily.all()})
         self._stopping = False
         self._writer = asyncio.create_task(self._run(), name="points-writer")
 
@@ -129,6 +154,7 @@ class PointsEngine:
             await self._writer
             self._writer = None
         await self.flush()
+        await self.writer.close()
 
     # --- writing -------------------------------------------------------------------------------
 
@@ -165,12 +191,6 @@ class PointsEngine:
             except Exception:
                 log.exception("points writer failed; the batch's awards were not acknowledged")
 
-    def _periods(self, award: Award) -> list[str]:
-        periods = ["all", week_key(award.at, self.timezone)]
-        if self.season_id is not None:
-            periods.append(f"s{self.season_id}")
-        return periods
-
     async def _write(self, batch: list[tuple[Award, asyncio.Future[bool] | None]]) -> None:
         unique: dict[str, Award] = {}
         for award, _ in batch:
@@ -198,42 +218,21 @@ class PointsEngine:
                                                  source_key=award.source_key, at=award.at))
 
     async def _write_once(self, awards: list[Award]) -> list[Award]:
+        season_id = self.season_id
         rows = [{"source_key": a.source_key, "member_id": a.member_id, "rule": a.rule, "amount": a.amount,
-                 "created_at": a.at, "season_id": self.season_id, "note": a.note,
+                 "created_at": a.at, "season_id": season_id, "note": a.note,
                  "actor_member_id": a.actor_member_id} for a in awards]
-        async with self.database.session() as session, session.begin():
-            dialect = session.bind.dialect.name
-            statement = insert_ignoring(dialect, LedgerEntry.__table__, ["source_key"]).returning(
-                LedgerEntry.__table__.c.source_key)
-            inserted = set((await session.execute(statement, rows)).scalars())
-            recorded = [a for a in awards if a.source_key in inserted]
-            totals = _Totals()
-            for award in recorded:
-                totals.add(award, self._periods(award), self.rules.day_of(award.at))
-            await self._write_totals(session, dialect, totals)
-        for (period, member_id), values in totals.scores.items():
-            if period == "all":
-                self.ranks.add(member_id, values[0])
-        return recorded
+        totals = _Totals(self.rules.week_of, season_id or 0)
 
-    @staticmethod
-    async def _write_totals(session: object, dialect: str, totals: _Totals) -> None:
-        execute = session.execute  # type: ignore[attr-defined]
-        if totals.scores:
-            await execute(insert_adding(dialect, MemberScore.__table__, ["period", "member_id"], CATEGORIES),
-                          [{"period": p, "member_id": m, "points": v[0], "helpers": v[1], "creators": v[2],
-                            "referrers": v[3]} for (p, m), v in totals.scores.items()])
-        if totals.rules:
-            await execute(insert_adding(dialect, RuleCount.__table__, ["member_id", "rule"], ["count", "points"]),
-                          [{"member_id": m, "rule": r, "count": v[0], "points": v[1]}
-                           for (m, r), v in totals.rules.items()])
-        if totals.daily:
-            await execute(insert_adding(dialect, DailyCount.__table__, ["day", "member_id", "rule"], ["points"]),
-                          [{"day": d, "member_id": m, "rule": r, "points": v} for (d, m, r), v in totals.daily.items()])
-        if totals.posts:
-            await execute(insert_adding(dialect, PostStats.__table__, ["post_key"], ["reactors"]),
-                          [{"post_key": k, "author_member_id": v[0], "reactors": v[1]}
-                           for k, v in totals.posts.items()])
+        def aggregate(inserted: list[int]) -> list[CounterUpsert]:
+            for index in inserted:
+                totals.add(awards[index])
+            return totals.upserts()
+
+        inserted = await self.writer.write(LedgerEntry.__table__, "source_key", rows, aggregate)
+        for member_id, values in totals.points.items():
+            self.ranks.add(member_id, values[0])
+        return [awards[index] for index in inserted]
 
     # --- corrections ---------------------------------------------------------------------------
 
@@ -256,19 +255,23 @@ class PointsEngine:
         async with self._write_lock, self.database.session() as session, session.begin():
             dialect = session.bind.dialect.name
             await session.execute(update(LedgerEntry).where(LedgerEntry.member_id == merged).values(member_id=kept))
-            for model, keys, add in (
-                (MemberScore, ["period", "member_id"], list(CATEGORIES)),
-                (RuleCount, ["member_id", "rule"], ["count", "points"]),
-                (DailyCount, ["day", "member_id", "rule"], ["points"]),
-            ):
-                table = model.__table__
-                columns = [c for c in keys if c != "member_id"] + add
-                rows = (await session.execute(select(*[table.c[c] for c in columns])
-                                              .where(table.c.member_id == merged))).all()
-                if rows:
-                    await session.execute(insert_adding(dialect, table, keys, add),
-                                          [{**dict(zip(columns, row, strict=True)), "member_id": kept} for row in rows])
-                await session.execute(delete(table).where(table.c.member_id == merged))
+            points = (await session.execute(select(MemberPoints).where(MemberPoints.member_id == merged))
+                      ).scalar_one_or_none()
+            if points is not None:
+                row = {c.name: getattr(points, c.key) for c in MemberPoints.__table__.columns}
+                row["member_id"] = kept
+                await session.execute(delete(MemberPoints).where(MemberPoints.member_id == merged))
+                await session.execute(insert_adding(
+                    dialect, MemberPoints.__table__, ["member_id"],
+                    ["lifetime", "helpers", "creators", "referrers"],
+                    resets=(("week_points", "week"), ("season_points", "season_id"))), [row])
+            counts = (await session.execute(select(RuleCount.rule, RuleCount.count, RuleCount.points)
+                                            .where(RuleCount.member_id == merged))).all()
+            if counts:
+                await session.execute(delete(RuleCount).where(RuleCount.member_id == merged))
+                await session.execute(insert_adding(dialect, RuleCount.__table__, ["member_id", "rule"],
+                                                    ["count", "points"]),
+                                      [{"member_id": kept, "rule": r, "count": c, "points": p} for r, c, p in counts])
             await session.execute(update(PostStats).where(PostStats.author_member_id == merged)
                                   .values(author_member_id=kept))
         self.ranks.merge(kept, merged)

@@ -96,7 +96,7 @@ class PointsModeration:
         if season is None:
             return Reply.error("No season is running. Start one with /mod season start NAME.")
         await self.engine.flush()
-        top = await leaderboard(self.database, f"s{season.id}", "points", self.archive_top)
+        top = await leaderboard(self.database, "points", self.archive_top, season_id=season.id)
         async with self.database.session() as session, session.begin():
             stored = await session.scalar(select(Season).where(Season.id == season.id))
             assert stored is not None

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from storage.database import Database
-from storage.models import Member, MemberScore, RuleCount, Season
+from storage.models import Member, MemberPoints, RuleCount, Season
 
 
 @dataclass(frozen=True)
@@ -24,31 +24,41 @@ class Scores:
     season: int
 
 
-async def leaderboard(database: Database, period: str, category: str, limit: int) -> list[Standing]:
-    column = getattr(MemberScore, category)
-    query = (select(MemberScore.member_id, Member.display_name, column)
-             .join(Member, Member.id == MemberScore.member_id)
-             .where(MemberScore.period == period, column > 0)
-             .order_by(column.desc(), MemberScore.member_id)
+async def leaderboard(database: Database, category: str, limit: int, *, week: str | None = None,
+                      season_id: int | None = None) -> list[Standing]:
+    """Top members by lifetime ``category``, or by points this ``week`` / in this ``season_id``."""
+    if week is not None:
+        column, window = MemberPoints.week_points, MemberPoints.week == week
+    elif season_id is not None:
+        column, window = MemberPoints.season_points, MemberPoints.season_id == season_id
+    else:
+        column = MemberPoints.lifetime if category == "points" else getattr(MemberPoints, category)
+        window = None
+    query = (select(MemberPoints.member_id, Member.display_name, column)
+             .join(Member, Member.id == MemberPoints.member_id)
+             .where(column > 0)
+             .order_by(column.desc(), MemberPoints.member_id)
              .limit(limit))
+    if window is not None:
+        query = query.where(window)
     async with database.session() as session:
         rows = (await session.execute(query)).all()
     return [Standing(member_id, name, value) for member_id, name, value in rows]
 
 
-async def member_scores(database: Database, member_id: int, week: str, season: str | None) -> Scores:
-    periods = ["all", week] + ([season] if season else [])
+async def member_scores(database: Database, member_id: int, week: str, season_id: int | None) -> Scores:
     async with database.session() as session:
-        rows = dict((await session.execute(
-            select(MemberScore.period, MemberScore.points)
-            .where(MemberScore.member_id == member_id, MemberScore.period.in_(periods)))).all())
-    return Scores(rows.get("all", 0), rows.get(week, 0), rows.get(season, 0) if season else 0)
+        row = await session.get(MemberPoints, member_id)
+    if row is None:
+        return Scores(0, 0, 0)
+    return Scores(row.lifetime, row.week_points if row.week == week else 0,
+                  row.season_points if season_id is not None and row.season_id == season_id else 0)
 
 
 async def rule_counts(database: Database, member_id: int) -> dict[str, int]:
     async with database.session() as session:
         rows = await session.execute(select(RuleCount.rule, RuleCount.count).where(RuleCount.member_id == member_id))
-        return dict(rows.all())
+        return {rule: count for rule, count in rows.all()}
 
 
 async def current_season(database: Database) -> Season | None:

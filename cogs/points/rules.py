@@ -7,20 +7,18 @@ are deliberately memory-only (a restart can at most open one extra award per mem
 
 from __future__ import annotations
 
-import re
 from collections import OrderedDict, deque
 from datetime import datetime, tzinfo
 
 from cogs.points.config import PointsConfig
 
-_NON_WORD = re.compile(r"[^\w\s]+")
-_SPACES = re.compile(r"\s+")
+_PUNCTUATION = str.maketrans({c: " " for c in "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~…“”‘’«»¡¿"})
 NEAR_DUPLICATE = 0.8  # Jaccard similarity of word sets above which a message repeats an earlier one
 RECENT_MEMBERS = 50_000  # members whose recent messages are remembered (least recently active forgotten)
 
 
 def normalise(text: str) -> str:
-    return _SPACES.sub(" ", _NON_WORD.sub(" ", text.lower())).strip()
+    return " ".join(text.lower().translate(_PUNCTUATION).split())
 
 
 class RuleBook:
@@ -30,10 +28,28 @@ class RuleBook:
         self._last: dict[tuple[int, str], float] = {}
         self._daily: dict[tuple[int, str], int] = {}
         self._day = ""
+        self._slots: dict[int, tuple[str, str]] = {}
         self._recent: OrderedDict[int, deque[tuple[int, frozenset[str]]]] = OrderedDict()
 
+    def _local(self, at: datetime) -> tuple[str, str]:
+        # Timezone offsets only change on quarter-hour boundaries: cache the day and week per quarter hour.
+        slot = int(at.timestamp() // 900)
+        cached = self._slots.get(slot)
+        if cached is None:
+            local = at.astimezone(self.timezone)
+            year, week, _ = local.isocalendar()
+            cached = (local.strftime("%Y-%m-%d"), f"w{year}-{week:02d}")
+            if len(self._slots) > 1000:
+                self._slots.clear()
+            self._slots[slot] = cached
+        return cached
+
     def day_of(self, at: datetime) -> str:
-        return at.astimezone(self.timezone).strftime("%Y-%m-%d")
+        return self._local(at)[0]
+
+    def week_of(self, at: datetime) -> str:
+        """The ISO week period key (``w2026-10``) in the community's timezone."""
+        return self._local(at)[1]
 
     def seed_daily(self, day: str, totals: dict[tuple[int, str], int]) -> None:
         self._day = day

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 
 from alembic import context
 from sqlalchemy.engine import Connection
@@ -35,4 +36,11 @@ async def _run_async() -> None:
 
 if context.is_offline_mode():
     raise SystemExit("offline (--sql) migrations are not supported; run `hearth db upgrade`")
-asyncio.run(_run_async())
+try:
+    asyncio.get_running_loop()
+except RuntimeError:
+    asyncio.run(_run_async())
+else:
+    # Called from inside a running loop (an async caller): migrate on a loop of its own in a thread.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, _run_async()).result()

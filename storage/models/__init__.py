@@ -2,18 +2,17 @@
 
 from storage.models.base import Base
 from storage.models.members import Identity, LinkCode, Member
-from storage.models.points import DailyCount, LedgerEntry, MemberScore, PostStats, RuleCount
+from storage.models.points import LedgerEntry, MemberPoints, PostStats, RuleCount
 from storage.models.rewards import MemberBadge, MemberTier, Season, SeasonResult
 
 __all__ = [
     "Base",
-    "DailyCount",
     "Identity",
     "LedgerEntry",
     "LinkCode",
     "Member",
     "MemberBadge",
-    "MemberScore",
+    "MemberPoints",
     "MemberTier",
     "PostStats",
     "RuleCount",

@@ -1,10 +1,14 @@
-"""The points ledger and the aggregates maintained beside it (never SUM() over the ledger at read time)."""
+"""The points ledger and the aggregates maintained beside it (never SUM() over the ledger at read time).
+
+Per award the hot path writes two rows — the ledger entry and the member's ``member_points`` row — so
+the pipeline keeps up with tens of thousands of awards a second on SQLite.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base, UTCDateTime
@@ -14,8 +18,14 @@ class LedgerEntry(Base):
     """One award or reversal. ``source_key`` is unique: replays and retries can never count twice."""
 
     __tablename__ = "points_ledger"
-    # Peer-thanks limits count a giver's recent thanks.
-    __table_args__ = (Index("ix_points_ledger_actor", "actor_member_id", "created_at"),)
+    __table_args__ = (
+        # Append-only in time order, so cheap to maintain; restores today's daily caps after a restart.
+        Index("ix_points_ledger_created_at", "created_at"),
+        # Only moderator grants and thanks have an actor: a partial index costs chat awards nothing.
+        Index("ix_points_ledger_actor", "actor_member_id", "created_at",
+              sqlite_where=text("actor_member_id IS NOT NULL"),
+              postgresql_where=text("actor_member_id IS NOT NULL")),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     source_key: Mapped[str] = mapped_column(String(200), unique=True)
@@ -28,23 +38,35 @@ class LedgerEntry(Base):
     actor_member_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
-class MemberScore(Base):
-    """Points and category counts of a member in one period: ``all``, ``s<season id>`` or ``w<ISO week>``."""
+class MemberPoints(Base):
+    """A member's totals: lifetime, the current week and season, and contribution counts by category.
 
-    __tablename__ = "member_scores"
+    ``week``/``season_id`` say which week and season the ``*_points`` columns belong to; a member who
+    hasn't scored this week still carries last week's key, so "this week" leaderboards filter on it.
+    """
+
+    __tablename__ = "member_points"
     __table_args__ = (
-        Index("ix_member_scores_points", "period", "points"),
-        Index("ix_member_scores_helpers", "period", "helpers"),
-        Index("ix_member_scores_creators", "period", "creators"),
-        Index("ix_member_scores_referrers", "period", "referrers"),
+        Index("ix_member_points_lifetime", "lifetime"),
+        Index("ix_member_points_week", "week", "week_points"),
+        Index("ix_member_points_season", "season_id", "season_points"),
+        Index("ix_member_points_helpers", "helpers", sqlite_where=text("helpers > 0"),
+              postgresql_where=text("helpers > 0")),
+        Index("ix_member_points_creators", "creators", sqlite_where=text("creators > 0"),
+              postgresql_where=text("creators > 0")),
+        Index("ix_member_points_referrers", "referrers", sqlite_where=text("referrers > 0"),
+              postgresql_where=text("referrers > 0")),
     )
 
-    period: Mapped[str] = mapped_column(String(16), primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), primary_key=True)
-    points: Mapped[int] = mapped_column(Integer, default=0)
-    helpers: Mapped[int] = mapped_column(Integer, default=0)
-    creators: Mapped[int] = mapped_column(Integer, default=0)
-    referrers: Mapped[int] = mapped_column(Integer, default=0)
+    lifetime: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    week: Mapped[str] = mapped_column(String(8), default="", server_default="")
+    week_points: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    season_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    season_points: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    helpers: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    creators: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    referrers: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class RuleCount(Base):
@@ -54,19 +76,8 @@ class RuleCount(Base):
 
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), primary_key=True)
     rule: Mapped[str] = mapped_column(String(32), primary_key=True)
-    count: Mapped[int] = mapped_column(Integer, default=0)
-    points: Mapped[int] = mapped_column(Integer, default=0)
-
-
-class DailyCount(Base):
-    """Points per member, rule and day (community timezone): daily caps survive restarts."""
-
-    __tablename__ = "daily_counts"
-
-    day: Mapped[str] = mapped_column(String(10), primary_key=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), primary_key=True)
-    rule: Mapped[str] = mapped_column(String(32), primary_key=True)
-    points: Mapped[int] = mapped_column(Integer, default=0)
+    count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    points: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class PostStats(Base):
@@ -81,4 +92,4 @@ class PostStats(Base):
 
     post_key: Mapped[str] = mapped_column(String(120), primary_key=True)
     author_member_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    reactors: Mapped[int] = mapped_column(Integer, default=0)
+    reactors: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

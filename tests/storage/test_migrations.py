@@ -64,3 +64,20 @@ async def test_corrupt_sqlite_file_is_a_clear_problem(tmp_path: Path) -> None:
     with pytest.raises(DatabaseProblem, match="not a usable SQLite database"):
         await _status(f"sqlite+aiosqlite:///{path}")
     assert path.read_bytes() == b"this is not a database" * 100
+
+
+async def test_migrations_match_the_models(tmp_path: Path) -> None:
+    """A model changed without a migration (or the reverse) fails here, not on a user's machine."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'compare.db'}"
+    await asyncio.to_thread(upgrade, url)
+    database = Database(url)
+    try:
+        async with database.engine.connect() as connection:
+            diff = await connection.run_sync(
+                lambda sync: compare_metadata(MigrationContext.configure(sync), Base.metadata))
+    finally:
+        await database.close()
+    assert diff == []

@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-23 16:43:00.615726
+Create Date: 2026-11-23 16:50:46.561490
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ def upgrade() -> None:
         "post_stats",
         sa.Column("post_key", sa.String(length=120), nullable=False),
         sa.Column("author_member_id", sa.Integer(), nullable=True),
-        sa.Column("reactors", sa.Integer(), nullable=False),
+        sa.Column("reactors", sa.Integer(), server_default="0", nullable=False),
         sa.PrimaryKeyConstraint("post_key", name=op.f("pk_post_stats")),
     )
     with op.batch_alter_table("post_stats", schema=None) as batch_op:
@@ -37,15 +37,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_seasons")),
     )
     op.create_table(
-        "daily_counts",
-        sa.Column("day", sa.String(length=10), nullable=False),
-        sa.Column("member_id", sa.Integer(), nullable=False),
-        sa.Column("rule", sa.String(length=32), nullable=False),
-        sa.Column("points", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(["member_id"], ["members.id"], name=op.f("fk_daily_counts_member_id_members")),
-        sa.PrimaryKeyConstraint("day", "member_id", "rule", name=op.f("pk_daily_counts")),
-    )
-    op.create_table(
         "member_badges",
         sa.Column("member_id", sa.Integer(), nullable=False),
         sa.Column("badge", sa.String(length=40), nullable=False),
@@ -54,21 +45,44 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("member_id", "badge", name=op.f("pk_member_badges")),
     )
     op.create_table(
-        "member_scores",
-        sa.Column("period", sa.String(length=16), nullable=False),
+        "member_points",
         sa.Column("member_id", sa.Integer(), nullable=False),
-        sa.Column("points", sa.Integer(), nullable=False),
-        sa.Column("helpers", sa.Integer(), nullable=False),
-        sa.Column("creators", sa.Integer(), nullable=False),
-        sa.Column("referrers", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(["member_id"], ["members.id"], name=op.f("fk_member_scores_member_id_members")),
-        sa.PrimaryKeyConstraint("period", "member_id", name=op.f("pk_member_scores")),
+        sa.Column("lifetime", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("week", sa.String(length=8), server_default="", nullable=False),
+        sa.Column("week_points", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("season_id", sa.Integer(), nullable=True),
+        sa.Column("season_points", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("helpers", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("creators", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("referrers", sa.Integer(), server_default="0", nullable=False),
+        sa.ForeignKeyConstraint(["member_id"], ["members.id"], name=op.f("fk_member_points_member_id_members")),
+        sa.PrimaryKeyConstraint("member_id", name=op.f("pk_member_points")),
     )
-    with op.batch_alter_table("member_scores", schema=None) as batch_op:
-        batch_op.create_index("ix_member_scores_creators", ["period", "creators"], unique=False)
-        batch_op.create_index("ix_member_scores_helpers", ["period", "helpers"], unique=False)
-        batch_op.create_index("ix_member_scores_points", ["period", "points"], unique=False)
-        batch_op.create_index("ix_member_scores_referrers", ["period", "referrers"], unique=False)
+    with op.batch_alter_table("member_points", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_member_points_creators",
+            ["creators"],
+            unique=False,
+            sqlite_where=sa.text("creators > 0"),
+            postgresql_where=sa.text("creators > 0"),
+        )
+        batch_op.create_index(
+            "ix_member_points_helpers",
+            ["helpers"],
+            unique=False,
+            sqlite_where=sa.text("helpers > 0"),
+            postgresql_where=sa.text("helpers > 0"),
+        )
+        batch_op.create_index("ix_member_points_lifetime", ["lifetime"], unique=False)
+        batch_op.create_index(
+            "ix_member_points_referrers",
+            ["referrers"],
+            unique=False,
+            sqlite_where=sa.text("referrers > 0"),
+            postgresql_where=sa.text("referrers > 0"),
+        )
+        batch_op.create_index("ix_member_points_season", ["season_id", "season_points"], unique=False)
+        batch_op.create_index("ix_member_points_week", ["week", "week_points"], unique=False)
 
     op.create_table(
         "member_tiers",
@@ -94,15 +108,22 @@ def upgrade() -> None:
         sa.UniqueConstraint("source_key", name=op.f("uq_points_ledger_source_key")),
     )
     with op.batch_alter_table("points_ledger", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_points_ledger_actor",
+            ["actor_member_id", "created_at"],
+            unique=False,
+            sqlite_where=sa.text("actor_member_id IS NOT NULL"),
+            postgresql_where=sa.text("actor_member_id IS NOT NULL"),
+        )
+        batch_op.create_index("ix_points_ledger_created_at", ["created_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_points_ledger_member_id"), ["member_id"], unique=False)
-        batch_op.create_index("ix_points_ledger_actor", ["actor_member_id", "created_at"], unique=False)
 
     op.create_table(
         "rule_counts",
         sa.Column("member_id", sa.Integer(), nullable=False),
         sa.Column("rule", sa.String(length=32), nullable=False),
-        sa.Column("count", sa.Integer(), nullable=False),
-        sa.Column("points", sa.Integer(), nullable=False),
+        sa.Column("count", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("points", sa.Integer(), server_default="0", nullable=False),
         sa.ForeignKeyConstraint(["member_id"], ["members.id"], name=op.f("fk_rule_counts_member_id_members")),
         sa.PrimaryKeyConstraint("member_id", "rule", name=op.f("pk_rule_counts")),
     )
@@ -123,20 +144,34 @@ def downgrade() -> None:
     op.drop_table("season_results")
     op.drop_table("rule_counts")
     with op.batch_alter_table("points_ledger", schema=None) as batch_op:
-        batch_op.drop_index("ix_points_ledger_actor")
         batch_op.drop_index(batch_op.f("ix_points_ledger_member_id"))
+        batch_op.drop_index("ix_points_ledger_created_at")
+        batch_op.drop_index(
+            "ix_points_ledger_actor",
+            sqlite_where=sa.text("actor_member_id IS NOT NULL"),
+            postgresql_where=sa.text("actor_member_id IS NOT NULL"),
+        )
 
     op.drop_table("points_ledger")
     op.drop_table("member_tiers")
-    with op.batch_alter_table("member_scores", schema=None) as batch_op:
-        batch_op.drop_index("ix_member_scores_referrers")
-        batch_op.drop_index("ix_member_scores_points")
-        batch_op.drop_index("ix_member_scores_helpers")
-        batch_op.drop_index("ix_member_scores_creators")
+    with op.batch_alter_table("member_points", schema=None) as batch_op:
+        batch_op.drop_index("ix_member_points_week")
+        batch_op.drop_index("ix_member_points_season")
+        batch_op.drop_index(
+            "ix_member_points_referrers",
+            sqlite_where=sa.text("referrers > 0"),
+            postgresql_where=sa.text("referrers > 0"),
+        )
+        batch_op.drop_index("ix_member_points_lifetime")
+        batch_op.drop_index(
+            "ix_member_points_helpers", sqlite_where=sa.text("helpers > 0"), postgresql_where=sa.text("helpers > 0")
+        )
+        batch_op.drop_index(
+            "ix_member_points_creators", sqlite_where=sa.text("creators > 0"), postgresql_where=sa.text("creators > 0")
+        )
 
-    op.drop_table("member_scores")
+    op.drop_table("member_points")
     op.drop_table("member_badges")
-    op.drop_table("daily_counts")
     op.drop_table("seasons")
     with op.batch_alter_table("post_stats", schema=None) as batch_op:
         batch_op.drop_index("ix_post_stats_author")

@@ -1,0 +1,102 @@
+"""Points pipeline throughput: synthetic chat events for many members, through the real app into SQLite.
+
+Baseline (same run): raw ``sqlite3.executemany`` of as many ledger rows as the pipeline wrote, into a
+fresh database of the same schema, in one transaction.
+
+    python -m bench.events [--members 100000] [--events 500000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import sqlite3
+import time
+from datetime import timedelta
+
+from bench.support import START, build_app, fresh_database, seed_members
+from bot.kit.events import MessagePosted, ReactionAdded
+from bot.kit.platform import MessageRef, Place, PlatformUser
+
+WORDS = ("espresso", "grinder", "latte", "roast", "beans", "crema", "pour", "over", "kettle", "filter",
+         "aeropress", "moka", "cold", "brew", "oat", "milk", "cup", "mug", "ritual", "morning", "flavour",
+         "aroma", "acidity", "body", "sweet", "bitter", "chocolate", "fruit", "nutty", "washed", "natural",
+         "honey", "process", "burr", "blade", "dose", "yield", "ratio", "bloom", "tamp", "puck", "shot",
+         "timer", "scale", "water", "temperature", "origin", "ethiopia", "kenya", "colombia", "brazil",
+         "guatemala", "decaf", "single", "blend", "subscription", "refill", "gift", "review", "tip")
+
+
+def build_events(members: int, count: int, seed: int = 7) -> list[object]:
+    rng = random.Random(seed)
+    places = [Place(platform="discord", chat_id=str(900 + n), guild_id="1") for n in range(8)]
+    users = [PlatformUser("discord", str(10**17 + n), f"member{n}") for n in range(1, members + 1)]
+    events: list[object] = []
+    recent: list[tuple[MessageRef, PlatformUser]] = []
+    for index in range(count):
+        # Each member's events are 100+ simulated seconds apart: cooldowns pass, as in a real community.
+        at = START + timedelta(milliseconds=index)
+        author = users[index % members]
+        if recent and index % 10 >= 7:
+            message, message_author = recent[rng.randrange(len(recent))]
+            events.append(ReactionAdded(message=message, user=author, emoji="🔥", at=at,
+                                        message_author=message_author))
+        else:
+            message = MessageRef(places[index % len(places)], str(10**18 + index))
+            text = " ".join(rng.choice(WORDS) for _ in range(8))
+            events.append(MessagePosted(message=message, author=author, text=text, at=at))
+            recent.append((message, author))
+            if len(recent) > 5000:
+                recent.pop(0)
+    return events
+
+
+async def run_pipeline(members: int, count: int) -> tuple[float, int]:
+    path = fresh_database()
+    seed_members(path, members)
+    app, clock = build_app(path)
+    await app.start(web=False)
+    events = build_events(members, count)
+    publish = app.bus.publish
+    started = time.perf_counter()
+    for index, event in enumerate(events):
+        clock.set(event.at)  # type: ignore[attr-defined]
+        await publish(event)  # type: ignore[arg-type]
+        if index % 2000 == 0:
+            await asyncio.sleep(0)  # let the writer commit batches while events keep coming
+    await app.points.flush()
+    elapsed = time.perf_counter() - started
+    written = app.points.awards_written
+    await app.stop()
+    return count / elapsed, written
+
+
+def run_baseline(rows: int) -> float:
+    path = fresh_database()
+    seed_members(path, 1000)
+    when = START.strftime("%Y-%m-%d %H:%M:%S.%f")
+    data = [(f"discord:message:{n}", 1 + n % 1000, "message", 1, when, None, None, None) for n in range(rows)]
+    with sqlite3.connect(path) as connection:
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA synchronous=NORMAL")
+        started = time.perf_counter()
+        connection.executemany(
+            "INSERT INTO points_ledger (source_key, member_id, rule, amount, created_at, season_id, note, "
+            "actor_member_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", data)
+        connection.commit()
+        return rows / (time.perf_counter() - started)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--members", type=int, default=100_000)
+    parser.add_argument("--events", type=int, default=500_000)
+    args = parser.parse_args()
+    events_per_s, written = asyncio.run(run_pipeline(args.members, args.events))
+    baseline = run_baseline(max(written, 1))
+    print(f"members={args.members} events={args.events} ledger_rows={written}")
+    print(f"events_per_s={events_per_s:.0f} baseline_rows_per_s={baseline:.0f} ratio={events_per_s / baseline:.3f}")
+
+
+if __name__ == "__main__":
+    main()
