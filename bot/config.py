@@ -111,6 +111,14 @@ class TelegramConfig(Section):
     webhook_url: str = ""
     moderator_user_ids: list[int] = Field(default_factory=list)
 
+    @field_validator("base_url", "webhook_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        # Caught here, a typo is one clear line from `hearth config check`, not a failed start.
+        if value and not value.startswith(("https://", "http://")):
+            raise ValueError("must be empty or a URL starting with https:// (or http:// for a local Bot API server)")
+        return value
+
 
 class HearthConfig(Section):
     community: CommunityConfig = CommunityConfig()

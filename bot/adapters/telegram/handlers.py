@@ -209,9 +209,7 @@ class UpdateHandler:
             raise Malformed("callback query without sender or id")
         self.p.users.see(query.from_user)
         actor = platform_user(query.from_user)
-        message = query.message if isinstance(query.message, Message) else None
-        place = place_of(message) if message is not None else Place(PLATFORM, actor.user_id, is_private=True)
-        ref = message_ref(message) if message is not None else None
+        place, ref = self._button_origin(query, actor)
         action = self.p.aliases.decode(query.data) if query.data else None
         if action is None:
             await self._toast(query, EXPIRED, alert=True)
@@ -229,6 +227,19 @@ class UpdateHandler:
             toast = toast or note
         await self._toast(query, toast, alert=alert)
         return True
+
+    @staticmethod
+    def _button_origin(query: CallbackQuery, actor: PlatformUser) -> tuple[Place, MessageRef | None]:
+        """Where the pressed button is: its message (even one too old to read: its chat and id are kept),
+        or the presser's private chat for buttons on inline messages."""
+        message = query.message
+        if isinstance(message, Message):
+            return place_of(message), message_ref(message)
+        if message is not None and message.chat is not None:
+            place = Place(PLATFORM, str(message.chat.id), is_private=message.chat.type == "private")
+            return place, MessageRef(place, str(message.message_id))
+        place = Place(PLATFORM, actor.user_id, is_private=True)
+        return place, None
 
     async def _toast(self, query: CallbackQuery, text: str | None, *, alert: bool = False) -> None:
         # Always answered, even with nothing to say: otherwise the button spins for the user.

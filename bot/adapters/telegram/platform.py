@@ -94,6 +94,10 @@ class TelegramPlatform:
             except QueueClosed:
                 log.warning("dropped %s to Telegram chat %s: shutting down", what, chat_id)
                 return None
+            except Exception:
+                # An answer PTB can't read (a Bot API server out of step with PTB): the cog goes on.
+                log.exception("unexpected answer to %s in Telegram chat %s", what, chat_id)
+                return None
         return None
 
     # --- messages ----------------------------------------------------------------------------------

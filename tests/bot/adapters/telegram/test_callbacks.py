@@ -89,3 +89,12 @@ async def test_docs_callback_without_chat_instance_is_counted_malformed(rig: Rig
     await rig.emulator.wait_call("sendMessage")
     assert rig.ignored("malformed") == 1
     assert rig.emulator.calls_to("answerCallbackQuery") == []
+
+
+async def test_button_on_a_message_too_old_to_read_still_routes_to_its_chat(make_rig: RigFactory) -> None:
+    rig = await make_rig(before_start=add_actions)
+    rig.inject({"callback_query": {"id": "88", "from": ALICE, "chat_instance": "-45", "data": "ship:7",
+                                   "message": {"chat": GROUP, "message_id": 12, "date": 0}}})
+    reply = await rig.emulator.wait_call("sendMessage")
+    assert reply.params["chat_id"] == GROUP["id"] and reply.params["reply_parameters"]["message_id"] == 12
+    assert rig.of(ChoiceClicked)[0].message is not None
