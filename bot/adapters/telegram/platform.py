@@ -38,14 +38,25 @@ INVITE_TTL = timedelta(days=7)
 NOT_ADMIN_HINT = "Hearth must be an admin of that chat with the “Invite users via link” and “Ban users” rights."
 
 
+class BadReference(ValueError):
+    """A place, message or role id that can't be Telegram's (a Discord id, a typo in a config list)."""
+
+
+def _number(value: str, what: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise BadReference(f"{what} {value!r} is not a Telegram id") from None
+
+
 def _thread(place: Place) -> tuple[int | None, int | None]:
     """(forum topic id, message to reply to) for a place: topics are ids, reply threads are "reply:<id>"."""
     thread = place.thread_id
     if not thread:
         return None, None
     if thread.startswith(REPLY_THREAD_PREFIX):
-        return None, int(thread.removeprefix(REPLY_THREAD_PREFIX))
-    return int(thread), None
+        return None, _number(thread.removeprefix(REPLY_THREAD_PREFIX), "message")
+    return _number(thread, "topic"), None
 
 
 class TelegramPlatform:
@@ -131,8 +142,9 @@ class TelegramPlatform:
             first = first or sent
             reply = None  # only the first part answers the message; the rest follow it
         for upload in files:
-            await self._call(chat_id, "a file", lambda chat, u=upload: self.bot.send_document(
+            document = await self._call(chat_id, "a file", lambda chat, u=upload: self.bot.send_document(
                 chat, InputFile(u.data, filename=u.filename), message_thread_id=topic))
+            first = first or document
         return first
 
     def _ref(self, place: Place, message: Message | None) -> MessageRef | None:
@@ -144,25 +156,33 @@ class TelegramPlatform:
         return MessageRef(moved, str(message.message_id))
 
     async def send(self, place: Place, reply: Reply) -> MessageRef | None:
-        topic, reply_to = _thread(place)
         rendered = render(reply, self.aliases)
         if not rendered.chunks and not rendered.photo_file_id and not reply.files:
             log.info("not sending an empty reply to %s", place.key)
             return None
-        message = await self._deliver(int(place.chat_id), rendered, topic=topic, reply_to=reply_to,
-                                      files=reply.files)
+        try:
+            topic, reply_to = _thread(place)
+            chat_id = _number(place.chat_id, "chat")
+        except BadReference as problem:
+            log.warning("not sending to %s: %s", place.key, problem)
+            return None
+        message = await self._deliver(chat_id, rendered, topic=topic, reply_to=reply_to, files=reply.files)
         return self._ref(place, message)
 
     async def reply(self, to: MessageRef, reply: Reply) -> MessageRef | None:
-        topic, _ = _thread(to.place)
-        rendered = render(reply, self.aliases)
-        message = await self._deliver(int(to.place.chat_id), rendered, topic=topic, reply_to=int(to.message_id),
+        try:
+            topic, _ = _thread(to.place)
+            chat_id, message_id = _number(to.place.chat_id, "chat"), _number(to.message_id, "message")
+        except BadReference as problem:
+            log.warning("not replying in %s: %s", to.place.key, problem)
+            return None
+        message = await self._deliver(chat_id, render(reply, self.aliases), topic=topic, reply_to=message_id,
                                       files=reply.files)
         return self._ref(to.place, message)
 
     async def edit(self, message: MessageRef, reply: Reply) -> None:
         text = render_single(reply)
-        if not text:
+        if not text or not (message.place.chat_id.lstrip("-").isdigit() and message.message_id.isdigit()):
             return
         markup = render(Reply(choices=reply.choices), self.aliases).markup
 
@@ -178,14 +198,18 @@ class TelegramPlatform:
         await self._call(int(message.place.chat_id), "an edit", edit_text)
 
     async def delete(self, message: MessageRef) -> None:
+        if not (message.place.chat_id.lstrip("-").isdigit() and message.message_id.isdigit()):
+            return
         await self._call(int(message.place.chat_id), "a delete", lambda chat: self.bot.delete_message(
             chat, int(message.message_id)), paced=False)
 
     async def create_thread(self, message: MessageRef, title: str) -> Place:
         """A forum topic where the chat is a forum, otherwise a reply chain under the message."""
-        chat_id = self.chats.current_id(int(message.place.chat_id))
         if message.place.thread_id and not message.place.thread_id.startswith(REPLY_THREAD_PREFIX):
             return message.place  # already inside a topic: topics don't nest
+        if not message.place.chat_id.lstrip("-").isdigit():
+            return message.place
+        chat_id = self.chats.current_id(int(message.place.chat_id))
         if await self._is_forum(chat_id):
             topic = await self._call(chat_id, "a new topic", lambda chat: self.bot.create_forum_topic(
                 chat, (title.strip() or "Thread")[:128]), paced=False)
@@ -207,9 +231,14 @@ class TelegramPlatform:
         if len(options) < 2:
             log.warning("not sending poll %r: Telegram needs 2 to 12 options", poll.question[:40])
             return None
-        topic, reply_to = _thread(place)
+        try:
+            topic, reply_to = _thread(place)
+            chat_id = _number(place.chat_id, "chat")
+        except BadReference as problem:
+            log.warning("not sending a poll to %s: %s", place.key, problem)
+            return None
         reply = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
-        message = await self._call(int(place.chat_id), "a poll", lambda chat: self.bot.send_poll(
+        message = await self._call(chat_id, "a poll", lambda chat: self.bot.send_poll(
             chat, poll.question.strip()[:300] or "Poll", options, is_anonymous=poll.anonymous,
             allows_multiple_answers=poll.multiple, message_thread_id=topic, reply_parameters=reply))
         if message is not None and message.poll is not None:
@@ -227,7 +256,10 @@ class TelegramPlatform:
 
     async def grant_role(self, user_id: str, role: Role, reason: str) -> RoleChange:
         """Approve a pending join request, or DM a one-time invite link to the gated chat."""
-        chat_id, user = int(role.role_id), int(user_id)
+        try:
+            chat_id, user = _number(role.role_id, "chat"), _number(user_id, "user")
+        except BadReference as problem:
+            return RoleChange(applied=False, error=str(problem))
         self.grants.grant(chat_id, user)
         if self.grants.take_request(chat_id, user):
             approved = await self._call(chat_id, "a join approval", lambda chat: self.bot.approve_chat_join_request(
@@ -254,7 +286,10 @@ class TelegramPlatform:
 
     async def revoke_role(self, user_id: str, role: Role, reason: str) -> RoleChange:
         """Remove from the gated chat without a lasting ban: ban, then unban at once."""
-        chat_id, user = int(role.role_id), int(user_id)
+        try:
+            chat_id, user = _number(role.role_id, "chat"), _number(user_id, "user")
+        except BadReference as problem:
+            return RoleChange(applied=False, error=str(problem))
         self.grants.revoke(chat_id, user)
         banned = await self._call(chat_id, "a removal", lambda chat: self.bot.ban_chat_member(chat, user),
                                   paced=False)

@@ -167,3 +167,14 @@ async def test_fetch_user(rig: Rig) -> None:
     alice = await rig.adapter.platform.fetch_user(str(ALICE["id"]))  # never seen: asked with getChat
     assert alice is not None and alice.display_name == "Test Firstname"
     assert await rig.adapter.platform.fetch_user("999") is None
+
+
+async def test_references_that_are_not_telegram_ids_are_refused_quietly(rig: Rig) -> None:
+    platform = rig.adapter.platform
+    assert await platform.send(Place("telegram", "general"), Reply(text="x")) is None
+    assert await platform.send(Place("telegram", str(GROUP["id"]), thread_id="t-9"), Reply(text="x")) is None
+    assert await platform.reply(MessageRef(GROUP_PLACE, "abc"), Reply(text="x")) is None
+    assert await platform.send_poll(Place("telegram", "general"), Poll("Q", ("a", "b"))) is None
+    change = await platform.grant_role(str(ALICE["id"]), Role("discord", "98765432101234567x"), "tier")
+    assert not change.applied and "not a Telegram id" in (change.error or "")
+    assert rig.emulator.calls_to("sendMessage") == []
