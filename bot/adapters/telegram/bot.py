@@ -83,6 +83,21 @@ class HearthBot(ExtBot[None]):
         return tuple(update for update in updates if update is not None)
 
 
+    async def member_status(self, chat_id: int, user_id: int) -> str | None:
+        """Just the ``status`` from getChatMember. Permission checks need nothing else, and reading only it
+        keeps them working whichever other fields a ChatMember variant gains (PTB requires them all)."""
+        result = await self._post("getChatMember", {"chat_id": chat_id, "user_id": user_id})
+        status = result.get("status") if isinstance(result, dict) else None
+        return status if isinstance(status, str) else None
+
+    async def one_time_invite(self, chat_id: int, *, name: str, expire_date: dtm.datetime) -> str | None:
+        """A createChatInviteLink for one person (``member_limit=1``); only the link itself is read."""
+        result = await self._post("createChatInviteLink", {"chat_id": chat_id, "member_limit": 1, "name": name,
+                                                           "expire_date": int(expire_date.timestamp())})
+        link = result.get("invite_link") if isinstance(result, dict) else None
+        return link if isinstance(link, str) else None
+
+
 def is_malformed(update: Update) -> bool:
     return bool(update.api_kwargs.get(MALFORMED))
 

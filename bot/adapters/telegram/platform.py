@@ -266,23 +266,22 @@ class TelegramPlatform:
                 chat, user), paced=False)
             if approved:
                 return RoleChange(applied=True)
-        member = await self._call(chat_id, "a member lookup", lambda chat: self.bot.get_chat_member(chat, user),
+        status = await self._call(chat_id, "a member lookup", lambda chat: self.bot.member_status(chat, user),
                                   paced=False)
-        if member is not None and member.status in INSIDE:
-            return RoleChange(applied=True)
-        link = await self._call(chat_id, "an invite link", lambda chat: self.bot.create_chat_invite_link(
-            chat, expire_date=self.clock.now() + INVITE_TTL, member_limit=1, name=(reason or "Hearth")[:32]),
-            paced=False)
+        if status in INSIDE:
+            return RoleChange(applied=True)  # already in the chat: nothing to send
+        link = await self._call(chat_id, "an invite link", lambda chat: self.bot.one_time_invite(
+            chat, name=(reason or "Hearth")[:32], expire_date=self.clock.now() + INVITE_TTL), paced=False)
         if link is None:
             return RoleChange(applied=False, error=NOT_ADMIN_HINT)
         place_name = role.name or "the members' chat"
         sent = await self.send_direct(user_id, Reply(
             title=f"You're invited to {place_name}", text=f"{reason}\nThis link works once, for you only.".strip(),
-            choices=(Choice(label=f"Join {place_name}", action="", style="link", url=link.invite_link),)))
+            choices=(Choice(label=f"Join {place_name}", action="", style="link", url=link),)))
         if sent is None:
-            return RoleChange(applied=False, invite_link=link.invite_link,
+            return RoleChange(applied=False, invite_link=link,
                               error="I couldn't DM them the invite link: they need to start a chat with me first.")
-        return RoleChange(applied=True, invite_link=link.invite_link)
+        return RoleChange(applied=True, invite_link=link)
 
     async def revoke_role(self, user_id: str, role: Role, reason: str) -> RoleChange:
         """Remove from the gated chat without a lasting ban: ban, then unban at once."""

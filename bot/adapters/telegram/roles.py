@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from telegram import ChatMember
-from telegram.error import TelegramError
 
 from bot.kit.commands import Permission
 
@@ -58,13 +57,13 @@ class ModeratorCheck:
     async def _lookup(self, chat_id: int, user_id: int) -> Permission | None:
         self.lookups += 1
         try:
-            member = await self.bot.get_chat_member(chat_id, user_id)
-        except TelegramError as problem:
+            status = await self.bot.member_status(chat_id, user_id)
+        except Exception as problem:
             # Failing closed: without an answer nobody gets moderator rights.
             log.warning("couldn't check admin status of %s in chat %s: %s", user_id, chat_id, problem)
             return None
-        if member.status == ChatMember.OWNER:
+        if status == ChatMember.OWNER:
             return Permission.ADMIN
-        if member.status == ChatMember.ADMINISTRATOR:
+        if status == ChatMember.ADMINISTRATOR:
             return Permission.MODERATOR
         return Permission.MEMBER
