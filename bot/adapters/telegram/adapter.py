@@ -76,6 +76,7 @@ class TelegramAdapter:
             aliases=self.aliases), self.bot)
         builder = ApplicationBuilder().bot(self.bot).job_queue(None).concurrent_updates(CONCURRENT_UPDATES)
         self.webhook_url: str | None = None
+        self.webhook: WebhookReceiver | None = None
         self.webhook_secret = webhook_secret(deps.secrets.instance, token)
         if self.config.webhook_url:
             # The route must exist before Hearth's web server starts (aiohttp freezes the router then).

@@ -145,3 +145,9 @@ async def test_command_menus_are_published_per_scope(rig: Rig) -> None:
     assert admins["mod"].startswith("Mod: ") and "member" in admins["mod"]
     assert members["profile"] == "Show your profile, or another member's"
     assert all(len(d) <= 256 for d in [*members.values(), *admins.values()])
+
+
+async def test_mention_of_someone_never_seen_is_passed_on_by_username(rig: Rig) -> None:
+    rig.command(GROUP, ALICE, "/profile @stranger_x", entities=[{"type": "mention", "offset": 9, "length": 11}])
+    call = await rig.emulator.wait_call("sendMessage")
+    assert "@stranger_x hasn't taken part here yet" in call.params["text"]
