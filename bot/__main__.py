@@ -1,3 +1,5 @@
 from bot.cli import main
 
-main()
+# Guarded: worker processes (spawned, not forked) import the parent's main module.
+if __name__ == "__main__":
+    main()

@@ -50,7 +50,7 @@ class Hearth:
                                          platform, status).inc())
         self.timezone = ZoneInfo(config.community.timezone)
         self.points = PointsEngine(self.database, self.bus, self.clock, RuleBook(config.points, self.timezone),
-                                   self.timezone)
+                                   self.timezone, writer=config.points.writer)
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         self.web_app = build_web_app(self.metrics, self.health)
         self.platforms = Platforms()

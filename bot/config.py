@@ -141,6 +141,7 @@ ENV_OVERRIDES: Mapping[str, tuple[str, ...]] = {
     "HEARTH_WEB_PORT": ("web", "port"),
     "HEARTH_LOG_LEVEL": ("log", "level"),
     "HEARTH_TELEGRAM_BASE_URL": ("telegram", "base_url"),
+    "HEARTH_POINTS_WRITER": ("points", "writer"),
 }
 
 

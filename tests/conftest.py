@@ -60,7 +60,8 @@ def make_config(database_url: str, tmp_path: Path) -> Callable[..., HearthConfig
     def build(toml: str = "") -> HearthConfig:
         path = tmp_path / "config.toml"
         path.write_text(f'data_dir = "{tmp_path}"\n{toml}')
-        return load_config(path, environ={"HEARTH_DATABASE_URL": database_url})
+        # The inline points writer: no worker process per test (the process writer has its own tests).
+        return load_config(path, environ={"HEARTH_DATABASE_URL": database_url, "HEARTH_POINTS_WRITER": "inline"})
 
     return build
 

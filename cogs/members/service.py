@@ -81,6 +81,10 @@ class MemberService:
             self._remember((platform, user_id), member_id)
         return len(rows)
 
+    def cached(self, user: PlatformUser) -> int | None:
+        """The member id if this process already knows the account (no I/O: for per-message hot paths)."""
+        return self._cache.get((user.platform, user.user_id))
+
     async def find(self, user: PlatformUser) -> int | None:
         key = (user.platform, user.user_id)
         if key in self._cache:

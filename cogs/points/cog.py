@@ -12,7 +12,7 @@ from bot.kit.cog import Cog, Listener
 from bot.kit.commands import Command, Param, ParamKind
 from bot.kit.context import Context
 from bot.kit.events import MembersMerged, MessagePosted, ReactionAdded, ReactionRemoved
-from bot.kit.platform import MessageRef
+from bot.kit.platform import MessageRef, PlatformUser
 from bot.kit.reply import Field, Reply
 from cogs.members.service import MemberService
 from cogs.points.config import PointsConfig
@@ -43,7 +43,9 @@ class PointsCog(Cog):
         self.moderation = moderation
         # Who wrote recent posts, so reactions on platforms that don't say (Telegram) can skip self-reactions.
         self._authors: OrderedDict[str, int] = OrderedDict()
-        self._reactions: dict[tuple[str, str], set[str]] = {}
+        # Which emojis each member has on each recent post: removing one of several keeps the award.
+        self._reactions: OrderedDict[tuple[str, str], set[str]] = OrderedDict()
+        self.min_length = config.min_message_length
 
     def commands(self) -> Sequence[Command]:
         return (
@@ -83,41 +85,55 @@ class PointsCog(Cog):
         joined = await self.members.joined_at(member_id)
         return joined is not None and at - joined >= timedelta(hours=hours)
 
+    async def _member(self, user: PlatformUser) -> int:
+        cached = self.members.cached(user)
+        return cached if cached is not None else await self.members.resolve(user)
+
     async def on_message(self, event: MessagePosted) -> None:
-        if event.author.is_bot:
+        author = event.author
+        if author.is_bot:
             return
-        member_id = await self.members.resolve(event.author)
-        key = post_key(event.message)
+        member_id = await self._member(author)
+        message = event.message
+        place = message.place
+        key = f"{place.platform}:{place.chat_id}:{message.message_id}"
         self._remember_author(key, member_id)
         text = event.text.strip()
-        if len(text) < self.config.min_message_length or not await self._old_enough(member_id, event.at):
+        if len(text) < self.min_length or (self.config.min_membership_hours and
+                                           not await self._old_enough(member_id, event.at)):
             return
-        if self.engine.rules.is_repeat(member_id, text):
+        rules = self.engine.rules
+        if rules.is_repeat(member_id, text):
             return
-        replied_author = self._authors.get(post_key(event.reply_to)) if event.reply_to else None
-        is_comment = (event.reply_to is not None and replied_author != member_id) or bool(event.message.place.thread_id)
+        reply_to = event.reply_to
+        is_comment = bool(place.thread_id) or (
+            reply_to is not None and self._authors.get(post_key(reply_to)) != member_id)
         rule = "comment" if is_comment else "message"
-        amount = self.engine.rules.allowance(member_id, rule, event.at, event.message.place.key)
+        amount = rules.allowance(member_id, rule, event.at, place.key)
         if amount:
-            source = f"{event.message.place.platform}:message:{key}"
+            source = f"{place.platform}:message:{place.chat_id}:{message.message_id}"
             self.engine.submit(Award(member_id, rule, amount, source, event.at))
 
     async def on_reaction(self, event: ReactionAdded) -> None:
         if event.user.is_bot:
             return
-        giver = await self.members.resolve(event.user)
+        giver = await self._member(event.user)
         key = post_key(event.message)
         author: int | None
         if event.message_author is not None:
-            author = None if event.message_author.is_bot else await self.members.resolve(event.message_author)
+            author = None if event.message_author.is_bot else await self._member(event.message_author)
         else:
             author = self._authors.get(key)
         if author == giver:
             return
-        emojis = self._reactions.setdefault((key, event.user.user_id), set())
+        emojis = self._reactions.get((key, event.user.user_id))
+        if emojis is None:
+            emojis = self._reactions[(key, event.user.user_id)] = set()
+            if len(self._reactions) > AUTHOR_CACHE:
+                self._reactions.popitem(last=False)
         first = not emojis
         emojis.add(event.emoji)
-        if not first or not await self._old_enough(giver, event.at):
+        if not first or (self.config.min_membership_hours and not await self._old_enough(giver, event.at)):
             return
         # Recorded even at 0 points (cooldown or cap): the post still gained a distinct reactor.
         amount = self.engine.rules.allowance(giver, "reaction_given", event.at, event.message.place.key)
@@ -127,7 +143,8 @@ class PointsCog(Cog):
 
     @staticmethod
     def _reaction_source(message: MessageRef, user_id: str) -> str:
-        return f"{message.place.platform}:reaction:{post_key(message)}:{user_id}"
+        place = message.place
+        return f"{place.platform}:reaction:{place.chat_id}:{message.message_id}:{user_id}"
 
     async def on_reaction_removed(self, event: ReactionRemoved) -> None:
         emojis = self._reactions.get((post_key(event.message), event.user.user_id))
@@ -137,7 +154,7 @@ class PointsCog(Cog):
                 return  # another of their reactions is still on the post
             del self._reactions[(post_key(event.message), event.user.user_id)]
         await self.engine.reverse(self._reaction_source(event.message, event.user.user_id), "reaction removed",
-                                  event.at)
+                                  event.at, post_key=post_key(event.message))
 
     async def on_merge(self, event: MembersMerged) -> None:
         await self.engine.merge_members(event.kept, event.merged)
@@ -152,7 +169,6 @@ class PointsCog(Cog):
                                f"/leaderboard all {category}.")
         if period == "season" and self.engine.season_id is None:
             return Reply.error("No season is running — try /leaderboard all or /leaderboard week.")
-        await self.engine.flush()
         standings = await leaderboard(
             self.database, category, self.config.leaderboard_size,
             week=self.engine.rules.week_of(ctx.clock.now()) if period == "week" else None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -56,6 +57,9 @@ class PointsConfig(BaseModel):
     # Moderator grants above this need a second look: refused as absurd.
     max_grant: int = Field(10_000, ge=1, le=1_000_000)
     leaderboard_size: int = Field(10, ge=3, le=25)
+    # SQLite only: "process" writes the ledger from a worker process (uses a second core; the default),
+    # "inline" writes on the bot's event loop (fine for small communities and tests).
+    writer: Literal["process", "inline"] = "process"
 
     @field_validator("rules")
     @classmethod

@@ -11,11 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
-from typing import Any
 
 from sqlalchemy import delete, func, select, update
 
@@ -24,19 +21,14 @@ from bot.kit.clock import Clock
 from bot.kit.events import PointsAwarded
 from cogs.points.ranks import RankIndex
 from cogs.points.rules import RuleBook
-from storage.batch import CounterUpsert, batch_writer_for
+from cogs.points.totals import LEDGER_COLUMNS, points_totals
+from storage.batch import batch_writer_for
 from storage.database import Database
 from storage.models import LedgerEntry, MemberPoints, PostStats, RuleCount, Season
 from storage.upsert import insert_adding
 
 log = logging.getLogger("hearth.points")
 
-CATEGORY_OF_RULE = {
-    "peer_help": "helpers", "answer_accepted": "helpers", "mentoring": "helpers",
-    "ugc_post": "creators", "tutorial": "creators", "product_review": "creators",
-    "referral_converted": "referrers",
-}
-CATEGORIES = ("points", "helpers", "creators", "referrers")
 WRITE_ATTEMPTS = 3
 
 
@@ -56,63 +48,11 @@ class Award:
     reversal: bool = False
 
 
-class _Totals:
-    """Per-batch deltas, so each aggregate row is written once per transaction."""
-
-    def __init__(self, week: Callable[[datetime], str], season_id: int) -> None:
-        self.week = week
-        self.season_id = season_id
-        # member → [lifetime, week points, week key, season points]
-        self.points: dict[int, list[Any]] = {}
-        self.categories: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
-        self.rules: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0])
-        self.posts: dict[str, list[int | None]] = {}
-
-    def add(self, award: Award) -> None:
-        step = -1 if award.reversal else 1
-        week = self.week(award.at)
-        row = self.points.get(award.member_id)
-        if row is None or row[2] != week:
-            # A batch spanning midnight on Sunday keeps the later week (the writer's view of "now").
-            row = self.points[award.member_id] = [row[0] if row else 0, 0, week, row[3] if row else 0]
-        row[0] += award.amount
-        row[1] += award.amount
-        row[3] += award.amount
-        category = CATEGORY_OF_RULE.get(award.rule)
-        if category:
-            self.categories[award.member_id][CATEGORIES.index(category) - 1] += step
-        counts = self.rules[(award.member_id, award.rule)]
-        counts[0] += step
-        counts[1] += award.amount
-        if award.post_key:
-            post = self.posts.setdefault(award.post_key, [award.post_author_id, 0])
-            post[1] = int(post[1] or 0) + step
-
-    def upserts(self) -> list[CounterUpsert]:
-        table = MemberPoints.__table__
-        return [
-            CounterUpsert(table, ("member_id",), ("lifetime",),
-                          [{"member_id": m, "lifetime": v[0], "week": v[2], "week_points": v[1],
-                            "season_id": self.season_id, "season_points": v[3]} for m, v in self.points.items()],
-                          resets=(("week_points", "week"), ("season_points", "season_id"))),
-            # A separate statement touches the category columns (and their indexes) only when they change.
-            CounterUpsert(table, ("member_id",), ("helpers", "creators", "referrers"),
-                          [{"member_id": m, "helpers": v[0], "creators": v[1], "referrers": v[2]}
-                           for m, v in self.categories.items()]),
-            CounterUpsert(RuleCount.__table__, ("member_id", "rule"), ("count", "points"),
-                          [{"member_id": m, "rule": r, "count": v[0], "points": v[1]}
-                           for (m, r), v in self.rules.items()]),
-            CounterUpsert(PostStats.__table__, ("post_key",), ("reactors",),
-                          [{"post_key": k, "author_member_id": v[0], "reactors": v[1]}
-                           for k, v in self.posts.items()]),
-        ]
-
-
 class PointsEngine:
     def __init__(self, database: Database, bus: EventBus, clock: Clock, rules: RuleBook, timezone: tzinfo, *,
-                 flush_interval: float = 0.1, batch_size: int = 4000) -> None:
+                 writer: str = "process", flush_interval: float = 0.1, batch_size: int = 4000) -> None:
         self.database = database
-        self.writer = batch_writer_for(database)
+        self.writer = batch_writer_for(database, writer)
         self.bus = bus
         self.clock = clock
         self.rules = rules
@@ -126,7 +66,7 @@ class PointsEngine:
         self._wake = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
         self._stopping = False
-        self._write_lock = asyncio.Lock()
+        self._flush_lock = asyncio.Lock()
 
     # --- lifecycle -----------------------------------------------------------------------------
 
@@ -174,7 +114,11 @@ class PointsEngine:
         return await future
 
     async def flush(self) -> None:
-        """Write everything queued so far (used on stop and before reads that must see it)."""
+        """Write everything queued so far, and wait for writes already under way (reads after it see all)."""
+        async with self._flush_lock:
+            await self._drain()
+
+    async def _drain(self) -> None:
         while self._queue:
             batch, self._queue = self._queue[: self.batch_size], self._queue[self.batch_size:]
             await self._write(batch)
@@ -197,8 +141,7 @@ class PointsEngine:
             unique.setdefault(award.source_key, award)
         for attempt in range(1, WRITE_ATTEMPTS + 1):
             try:
-                async with self._write_lock:
-                    recorded = await self._write_once(list(unique.values()))
+                recorded = await self._write_once(list(unique.values()))
                 break
             except Exception as error:
                 if attempt == WRITE_ATTEMPTS:
@@ -219,24 +162,24 @@ class PointsEngine:
 
     async def _write_once(self, awards: list[Award]) -> list[Award]:
         season_id = self.season_id
-        rows = [{"source_key": a.source_key, "member_id": a.member_id, "rule": a.rule, "amount": a.amount,
-                 "created_at": a.at, "season_id": season_id, "note": a.note,
-                 "actor_member_id": a.actor_member_id} for a in awards]
-        totals = _Totals(self.rules.week_of, season_id or 0)
-
-        def aggregate(inserted: list[int]) -> list[CounterUpsert]:
-            for index in inserted:
-                totals.add(awards[index])
-            return totals.upserts()
-
-        inserted = await self.writer.write(LedgerEntry.__table__, "source_key", rows, aggregate)
-        for member_id, values in totals.points.items():
-            self.ranks.add(member_id, values[0])
-        return [awards[index] for index in inserted]
+        week_of = self.rules.week_of
+        rows = [(a.source_key, a.member_id, a.rule, a.amount, a.at, season_id, a.note, a.actor_member_id)
+                for a in awards]
+        extras = [(week_of(a.at), a.post_key, a.post_author_id, a.reversal) for a in awards]
+        inserted = await self.writer.write("points_ledger", "source_key", LEDGER_COLUMNS, rows, points_totals,
+                                           extras, season_id or 0)
+        recorded = [awards[index] for index in inserted]
+        deltas: dict[int, int] = {}
+        for award in recorded:
+            deltas[award.member_id] = deltas.get(award.member_id, 0) + award.amount
+        for member_id, delta in deltas.items():
+            self.ranks.add(member_id, delta)
+        return recorded
 
     # --- corrections ---------------------------------------------------------------------------
 
-    async def reverse(self, source_key: str, reason: str, at: datetime | None = None) -> bool:
+    async def reverse(self, source_key: str, reason: str, at: datetime | None = None,
+                      post_key: str | None = None) -> bool:
         """Undo a recorded award (refund, removed reaction). False if there was nothing to undo."""
         await self.flush()
         async with self.database.session() as session:
@@ -244,15 +187,19 @@ class PointsEngine:
                         ).scalar_one_or_none()
         if original is None or original.amount < 0:
             return False
-        post_key = source_key.rsplit(":", 1)[0] if original.rule == "reaction_given" else None
         return await self.award(Award(member_id=original.member_id, rule=original.rule, amount=-original.amount,
                                       source_key=f"{source_key}:reversed", at=at or self.clock.now(),
                                       note=reason[:200], post_key=post_key, reversal=True))
 
     async def merge_members(self, kept: int, merged: int) -> None:
         """Move the merged member's points onto the kept one (after ``/link``)."""
-        await self.flush()
-        async with self._write_lock, self.database.session() as session, session.begin():
+        async with self._flush_lock:
+            await self._drain()
+            await self._move_rows(kept, merged)
+        self.ranks.merge(kept, merged)
+
+    async def _move_rows(self, kept: int, merged: int) -> None:
+        async with self.database.session() as session, session.begin():
             dialect = session.bind.dialect.name
             await session.execute(update(LedgerEntry).where(LedgerEntry.member_id == merged).values(member_id=kept))
             points = (await session.execute(select(MemberPoints).where(MemberPoints.member_id == merged))
@@ -274,4 +221,3 @@ class PointsEngine:
                                       [{"member_id": kept, "rule": r, "count": c, "points": p} for r, c, p in counts])
             await session.execute(update(PostStats).where(PostStats.author_member_id == merged)
                                   .values(author_member_id=kept))
-        self.ranks.merge(kept, merged)
