@@ -17,8 +17,12 @@ Writers:
 from __future__ import annotations
 
 import asyncio
+import ctypes
+import ctypes.util
 import functools
 import multiprocessing
+import os
+import signal
 import sqlite3
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -31,6 +35,7 @@ from storage.database import SQLITE_PRAGMAS, Database, sqlite_path
 from storage.upsert import insert_adding, insert_ignoring, upsert_sql
 
 Row = tuple[Any, ...]
+PR_SET_PDEATHSIG = 1  # prctl(2)
 
 
 @dataclass(frozen=True)
@@ -124,8 +129,20 @@ class InlineSqliteWriter:
 _WORKER_CONNECTION: sqlite3.Connection | None = None
 
 
-def _worker_open(path: str) -> None:
+def _die_with_parent(parent: int) -> None:
+    """A writer must never outlive the bot: an orphan would keep committing after a crash and restart."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass  # not Linux: the pool notices a dead parent on its next read instead
+    if os.getppid() != parent:
+        os._exit(1)  # the parent died before the signal was armed
+
+
+def _worker_open(path: str, parent: int) -> None:
     global _WORKER_CONNECTION  # one connection per worker process, opened by the pool's initializer
+    _die_with_parent(parent)
     _WORKER_CONNECTION = open_sqlite(path)
 
 
@@ -144,7 +161,7 @@ class ProcessSqliteWriter:
         if self._pool is None:
             # spawn, not fork: the bot process has threads (aiosqlite, executors) a fork would copy mid-state.
             self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                                             initializer=_worker_open, initargs=(self._path,))
+                                             initializer=_worker_open, initargs=(self._path, os.getpid()))
         return self._pool
 
     async def write(self, table: str, key: str, columns: Sequence[str], rows: list[Row], aggregate: Aggregate,

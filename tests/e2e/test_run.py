@@ -83,7 +83,8 @@ def test_newer_schema_is_refused(tmp_path: Path) -> None:
     database = tmp_path / "h.db"
     upgrade(f"sqlite+aiosqlite:///{database}")
     with sqlite3.connect(database) as connection:
-        connection.execute("UPDATE alembic_version SET version_num='9999_future'")
+        connection.execute("DELETE FROM alembic_version")
+        connection.execute("INSERT INTO alembic_version VALUES ('9999_future')")
     config = tmp_path / "config.toml"
     config.write_text(f'data_dir = "{tmp_path}"\n[database]\nurl = "sqlite+aiosqlite:///{database}"\n')
     result = subprocess.run([sys.executable, "-m", "bot", "run"], capture_output=True, text=True, cwd=ROOT,
