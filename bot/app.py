@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
+from collections.abc import AsyncIterator
 from datetime import UTC, timedelta
 from zoneinfo import ZoneInfo
 
@@ -58,6 +60,7 @@ class Hearth:
             config=config, database=self.database, bus=self.bus, clock=self.clock, members=self.members,
             registry=self.registry, scheduler=self.scheduler, web=self.web_app, platforms=self.platforms,
             instance_secret=secrets.instance, profile_sections=ProfileSections(), points=self.points,
+            webhook_secrets=secrets.webhook,
         )
         self.cogs: list[Cog] = load_cogs(config.cogs.enabled, self.services)
         for cog in self.cogs:
@@ -112,6 +115,17 @@ class Hearth:
                 f"the database is at {status.revision or 'an empty schema'}, not {status.head}: "
                 "run `hearth db upgrade` first (make run does it for you)."
             )
+
+    @contextlib.asynccontextmanager
+    async def tools(self) -> AsyncIterator[Hearth]:
+        """The app for command-line tools: database and points engine, no cogs, adapters or web server."""
+        await self.check_schema()
+        await self.points.start()
+        try:
+            yield self
+        finally:
+            await self.points.stop()
+            await self.database.close()
 
     async def start(self, *, web: bool = True, adapters: list[Adapter] | None = None) -> None:
         started = time.time()

@@ -7,89 +7,30 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn
 
 import click
 
-from bot.config import ConfigError, HearthConfig, load_config
-from bot.logging_setup import configure_logging
-from bot.secrets import Secrets, load_secrets
-from storage.database import Database, is_sqlite
-from storage.migrate import (
-    DatabaseProblem,
-    SchemaState,
-    SchemaStatus,
-    head_revision,
-    newer_schema_message,
-    schema_status,
-    upgrade,
+from bot.cli_support import (
+    EXIT_CONFIG,
+    Setup,
+    fail,
+    load_setup,
+    prepare_database,
+    run_async,
+    upgrade_checked,
 )
+from bot.cli_transfer import export_group, import_group
+from bot.config import ConfigError, load_config
+from storage.database import Database
+from storage.migrate import head_revision, schema_status
 
 log = logging.getLogger("hearth")
 
-EXIT_CONFIG = 2
-EXIT_DATABASE = 3
 NO_TOKEN_HINT = (
     "No chat platform configured: set HEARTH_DISCORD_TOKEN and/or HEARTH_TELEGRAM_TOKEN to connect "
     "Discord/Telegram."
 )
-
-
-@dataclass(frozen=True)
-class Setup:
-    config: HearthConfig
-    secrets: Secrets
-
-
-def _fail(message: str, code: int) -> NoReturn:
-    click.echo(message, err=True)
-    sys.exit(code)
-
-
-def _load(config_path: Path | None) -> Setup:
-    try:
-        config = load_config(config_path)
-    except ConfigError as error:
-        _fail("Invalid configuration:\n" + "\n".join(f"  - {p}" for p in error.problems), EXIT_CONFIG)
-    secrets = load_secrets(os.environ, Path(config.data_dir))
-    configure_logging(config.log.level, secrets.values())
-    return Setup(config, secrets)
-
-
-def _run_async(main: Callable[[], Awaitable[Any]]) -> Any:
-    try:
-        return asyncio.run(main())
-    except DatabaseProblem as problem:
-        _fail(f"Database problem: {problem}", EXIT_DATABASE)
-
-
-def _upgrade_checked(url: str) -> None:
-    """Bring the schema to head; refuse (and change nothing) if it is newer or the file is corrupt."""
-
-    async def status() -> SchemaStatus:
-        database = Database(url)
-        try:
-            return await schema_status(database)
-        finally:
-            await database.close()
-
-    try:
-        current = asyncio.run(status())
-        if current.state is SchemaState.NEWER:
-            _fail(f"Database problem: {newer_schema_message(current)}", EXIT_DATABASE)
-        if current.state is not SchemaState.CURRENT:
-            upgrade(url)
-    except DatabaseProblem as problem:
-        _fail(f"Database problem: {problem}", EXIT_DATABASE)
-
-
-def _prepare_database(config: HearthConfig) -> None:
-    """SQLite (one embedded process) is upgraded on start; PostgreSQL waits for `hearth db upgrade`."""
-    if is_sqlite(config.database.url):
-        _upgrade_checked(config.database.url)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -136,14 +77,14 @@ async def _serve(setup: Setup, *, console: bool, web: bool, member: str | None =
 @click.pass_obj
 def run(config_path: Path | None) -> None:
     """Run the bot: chat adapters, scheduler and web server, until SIGTERM."""
-    setup = _load(config_path)
-    _prepare_database(setup.config)
+    setup = load_setup(config_path)
+    prepare_database(setup.config)
     has_platform = bool(setup.secrets.discord_token or setup.secrets.telegram_token)
     console = not has_platform and sys.stdin.isatty()
     if not has_platform:
         log.warning(NO_TOKEN_HINT + (" Starting the local console chat." if console else
                                      " Serving webhooks and the scheduler until SIGTERM."))
-    _run_async(lambda: _serve(setup, console=console, web=True))
+    run_async(lambda: _serve(setup, console=console, web=True))
 
 
 @main.command()
@@ -151,9 +92,9 @@ def run(config_path: Path | None) -> None:
 @click.pass_obj
 def console(config_path: Path | None, member: str | None) -> None:
     """Chat with the bot locally: real cogs and database. Scriptable through stdin."""
-    setup = _load(config_path)
-    _prepare_database(setup.config)
-    _run_async(lambda: _serve(setup, console=True, web=False, member=member))
+    setup = load_setup(config_path)
+    prepare_database(setup.config)
+    run_async(lambda: _serve(setup, console=True, web=False, member=member))
 
 
 @main.group()
@@ -165,8 +106,8 @@ def db() -> None:
 @click.pass_obj
 def db_upgrade(config_path: Path | None) -> None:
     """Apply pending migrations (safe to repeat)."""
-    setup = _load(config_path)
-    _upgrade_checked(setup.config.database.url)
+    setup = load_setup(config_path)
+    upgrade_checked(setup.config.database.url)
     click.echo(f"Database is at the latest schema ({head_revision()}).")
 
 
@@ -174,7 +115,7 @@ def db_upgrade(config_path: Path | None) -> None:
 @click.pass_obj
 def db_status(config_path: Path | None) -> None:
     """Show the schema revision of the database."""
-    setup = _load(config_path)
+    setup = load_setup(config_path)
 
     async def show() -> None:
         database = Database(setup.config.database.url)
@@ -184,7 +125,7 @@ def db_status(config_path: Path | None) -> None:
             await database.close()
         click.echo(f"schema: {status.state.value} (database {status.revision or '-'}, code {status.head})")
 
-    _run_async(show)
+    run_async(show)
 
 
 @main.group("config")
@@ -199,7 +140,7 @@ def config_check(config_path: Path | None) -> None:
     try:
         config = load_config(config_path)
     except ConfigError as error:
-        _fail("Invalid configuration:\n" + "\n".join(f"  - {p}" for p in error.problems), EXIT_CONFIG)
+        fail("Invalid configuration:\n" + "\n".join(f"  - {p}" for p in error.problems), EXIT_CONFIG)
     path = config_path or Path(os.environ.get("HEARTH_CONFIG", "config.toml"))
     source = str(path) if path.exists() else f"{path} (missing: using defaults)"
     click.echo(f"Configuration OK: {source}")
@@ -210,6 +151,9 @@ def config_check(config_path: Path | None) -> None:
                  if os.environ.get(var)]
     click.echo(f"  platforms: {', '.join(platforms) or 'none (console only)'}")
 
+
+main.add_command(import_group)
+main.add_command(export_group)
 
 if __name__ == "__main__":
     main()
