@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from cogs import AVAILABLE
 from cogs.points.config import PointsConfig
+from cogs.rituals.config import RitualsConfig
 
 DEFAULT_CONFIG_PATH = Path("config.toml")
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/hearth.db"
@@ -74,7 +75,7 @@ class LogConfig(Section):
 
 
 class CogsConfig(Section):
-    enabled: list[str] = Field(default_factory=lambda: ["help", "profile", "link", "points"])
+    enabled: list[str] = Field(default_factory=lambda: ["help", "profile", "link", "points", "rituals"])
 
     @field_validator("enabled")
     @classmethod
@@ -131,6 +132,7 @@ class HearthConfig(Section):
     discord: DiscordConfig = DiscordConfig()
     telegram: TelegramConfig = TelegramConfig()
     points: PointsConfig = PointsConfig()
+    rituals: RitualsConfig = RitualsConfig()
     data_dir: str = "data"
 
 
