@@ -57,6 +57,8 @@ Aggregate = Callable[..., Sequence[CounterUpsert]]
 
 
 class BatchWriter(Protocol):
+    async def start(self) -> None: ...
+
     async def write(self, table: str, key: str, columns: Sequence[str], rows: list[Row], aggregate: Aggregate,
                     *args: Any) -> list[int]:
         """Insert the rows whose ``key`` is new; returns their indexes."""
@@ -120,6 +122,9 @@ class InlineSqliteWriter:
                     *args: Any) -> list[int]:
         return write_sqlite(self._connection, table, key, tuple(columns), rows, aggregate, args)
 
+    async def start(self) -> None:
+        """Nothing to start: the connection opened with the writer."""
+
     async def close(self) -> None:
         self._connection.close()
 
@@ -152,6 +157,10 @@ def _worker_write(table: str, key: str, columns: tuple[str, ...], rows: list[Row
     return write_sqlite(_WORKER_CONNECTION, table, key, columns, rows, aggregate, args)
 
 
+def _worker_ready() -> bool:
+    return _WORKER_CONNECTION is not None
+
+
 class ProcessSqliteWriter:
     def __init__(self, path: str) -> None:
         self._path = path
@@ -174,6 +183,10 @@ class ProcessSqliteWriter:
             # The worker died (killed, out of memory): the transaction rolled back; start a new one.
             self._pool = None
             raise
+
+    async def start(self) -> None:
+        """Spawn the worker now, so the first award doesn't wait for a process to start."""
+        await asyncio.get_running_loop().run_in_executor(self._executor(), _worker_ready)
 
     async def close(self) -> None:
         if self._pool is not None:
@@ -204,6 +217,9 @@ class SqlAlchemyWriter:
                         insert_adding(dialect, tables[upsert.table], upsert.keys, upsert.add, upsert.resets),
                         [dict(zip(upsert.columns, row, strict=True)) for row in upsert.rows])
         return inserted
+
+    async def start(self) -> None:
+        """Nothing to start: the app's engine is already there."""
 
     async def close(self) -> None:
         """The engine belongs to the app, which closes it."""

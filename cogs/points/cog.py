@@ -112,7 +112,7 @@ class PointsCog(Cog):
         amount = rules.allowance(member_id, rule, event.at, place.key)
         if amount:
             source = f"{place.platform}:message:{place.chat_id}:{message.message_id}"
-            self.engine.submit(Award(member_id, rule, amount, source, event.at))
+            await self.engine.enqueue(Award(member_id, rule, amount, source, event.at))
 
     async def on_reaction(self, event: ReactionAdded) -> None:
         if event.user.is_bot:
@@ -138,8 +138,8 @@ class PointsCog(Cog):
         # Recorded even at 0 points (cooldown or cap): the post still gained a distinct reactor.
         amount = self.engine.rules.allowance(giver, "reaction_given", event.at, event.message.place.key)
         source = self._reaction_source(event.message, event.user.user_id)
-        self.engine.submit(Award(giver, "reaction_given", amount, source, event.at, post_key=key,
-                                 post_author_id=author))
+        await self.engine.enqueue(Award(giver, "reaction_given", amount, source, event.at, post_key=key,
+                                        post_author_id=author))
 
     @staticmethod
     def _reaction_source(message: MessageRef, user_id: str) -> str:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
@@ -46,11 +48,12 @@ class Award:
     post_key: str | None = None
     post_author_id: int | None = None
     reversal: bool = False
+    queued_at: float = 0.0  # monotonic time it entered the queue: measures submit → durable latency
 
 
 class PointsEngine:
     def __init__(self, database: Database, bus: EventBus, clock: Clock, rules: RuleBook, timezone: tzinfo, *,
-                 writer: str = "process", flush_interval: float = 0.1, batch_size: int = 4000) -> None:
+                 writer: str = "process", flush_interval: float = 0.1, batch_size: int = 1000) -> None:
         self.database = database
         self.writer = batch_writer_for(database, writer)
         self.bus = bus
@@ -62,8 +65,10 @@ class PointsEngine:
         self.ranks = RankIndex()
         self.season_id: int | None = None
         self.awards_written = 0
+        self.durable_latency: deque[float] = deque(maxlen=10_000)
         self._queue: list[tuple[Award, asyncio.Future[bool] | None]] = []
         self._wake = asyncio.Event()
+        self._drained = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
         self._stopping = False
         self._flush_lock = asyncio.Lock()
@@ -84,6 +89,7 @@ class PointsEngine:
                 .where(LedgerEntry.created_at >= day_start, LedgerEntry.amount > 0)
                 .group_by(LedgerEntry.member_id, LedgerEntry.rule))
             self.rules.seed_daily(self.rules.day_of(now), {(m, r): int(p) for m, r, p in daily.all()})
+        await self.writer.start()
         self._stopping = False
         self._writer = asyncio.create_task(self._run(), name="points-writer")
 
@@ -101,10 +107,23 @@ class PointsEngine:
     def submit(self, award: Award, *, acknowledge: bool = False) -> asyncio.Future[bool] | None:
         """Queue an award. With ``acknowledge``, the future resolves True (recorded) or False (duplicate)."""
         future = asyncio.get_running_loop().create_future() if acknowledge else None
+        award.queued_at = time.monotonic()
         self._queue.append((award, future))
         if len(self._queue) >= self.batch_size:
             self._wake.set()
         return future
+
+    async def enqueue(self, award: Award) -> None:
+        """``submit`` for hot paths, with back-pressure: while the writer is a full batch behind, wait.
+
+        Without it a flood would queue without bound and "durable within 250 ms" would stop being true;
+        with it the chat events themselves slow down, which the platforms buffer for us.
+        """
+        while len(self._queue) >= self.batch_size:
+            self._wake.set()
+            self._drained.clear()
+            await self._drained.wait()
+        self.submit(award)
 
     async def award(self, award: Award) -> bool:
         """Queue an award and wait until it is durable; False if its source key was already recorded."""
@@ -122,6 +141,7 @@ class PointsEngine:
         while self._queue:
             batch, self._queue = self._queue[: self.batch_size], self._queue[self.batch_size:]
             await self._write(batch)
+        self._drained.set()
 
     async def _run(self) -> None:
         while not self._stopping:
@@ -152,6 +172,8 @@ class PointsEngine:
                 await asyncio.sleep(0.05 * attempt)
         written = {award.source_key for award in recorded}
         self.awards_written += len(recorded)
+        # The batch's first award waited longest: its latency bounds everyone's in the batch.
+        self.durable_latency.append(time.monotonic() - batch[0][0].queued_at)
         for award, future in batch:
             if future is not None and not future.done():
                 # Only the first queued copy of a key counts as recorded.
