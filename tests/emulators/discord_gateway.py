@@ -38,6 +38,7 @@ class Gateway:
         self.identifies: list[dict[str, Any]] = []
         self.resumes: list[dict[str, Any]] = []
         self.replay_overlap = 0
+        self.refuse_identify: int | None = None  # close code for IDENTIFY, e.g. 4014 (privileged intents off)
         self._sockets: set[web.WebSocketResponse] = set()
         self._changed = asyncio.Condition()
 
@@ -108,6 +109,8 @@ class Gateway:
     async def _on_frame(self, socket: web.WebSocketResponse, op: int | None, data: Any) -> None:
         if op == HEARTBEAT:
             await self._send(socket, {"op": HEARTBEAT_ACK, "d": None, "s": None, "t": None})
+        elif op == IDENTIFY and self.refuse_identify is not None:
+            await socket.close(code=self.refuse_identify)
         elif op == IDENTIFY:
             session = Session(session_id=uuid.uuid4().hex, intents=int(data.get("intents", 0)), socket=socket)
             self.sessions[session.session_id] = session

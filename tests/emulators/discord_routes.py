@@ -151,6 +151,8 @@ class Routes:
                      "interactions_endpoint_url": None, "bot": self.emulator.bot}
 
     async def list_commands(self, request: Recorded, guild: str | None = None) -> Result:
+        if guild is not None and guild != self.emulator.guild["id"]:
+            raise self._fail(50001, "Missing Access", 403)
         return 200, self.commands.get(guild, [])
 
     async def overwrite_commands(self, request: Recorded, guild: str | None = None) -> Result:

@@ -30,6 +30,7 @@ from bot.adapters.discord.interactions import InteractionHandler, ModeratorRule
 from bot.adapters.discord.platform import DiscordPlatform
 
 log = logging.getLogger("hearth.discord")
+TOKEN_HINT = "copy the bot token again from the Developer Portal (your application → Bot → Reset Token)"
 PORTAL_HINT = ("switch on the Server Members and Message Content intents in the Discord Developer Portal "
                "(your application → Bot → Privileged Gateway Intents)")
 
@@ -53,11 +54,15 @@ class HearthClient(discord.Client):
     """A plain discord.py client whose gateway events go to the adapter (no CommandTree, no cogs)."""
 
     def __init__(self, adapter: DiscordAdapter, **options: Any) -> None:
+        # Hearth never joins voice channels: discord.py's warnings about missing voice libraries are noise.
+        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         super().__init__(**options)
         self.adapter = adapter
 
-    async def on_ready(self) -> None:
-        self.adapter.guard_ready()
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        # Discord wants a pause before a repeated IDENTIFY (discord.py waits 5 s); tests shorten it.
+        if not initial:
+            await asyncio.sleep(self.adapter.identify_delay)
 
     async def on_message(self, message: discord.Message) -> None:
         self.adapter.events.message(message)
@@ -91,10 +96,15 @@ class HearthClient(discord.Client):
 
 
 class DiscordAdapter:
-    """Serves the community on Discord. ``reconnect``/``guild_ready_timeout``/``defer_after`` are for tests."""
+    """Serves the community on Discord.
+
+    The keyword options exist for tests: ``environ`` (endpoint overrides), ``reconnect=False`` (fail
+    loudly), shorter ``guild_ready_timeout``/``identify_delay`` and ``defer_after`` (force deferring).
+    """
 
     def __init__(self, deps: AdapterDeps, *, environ: Mapping[str, str] | None = None, reconnect: bool = True,
-                 guild_ready_timeout: float = 2.0, connect_timeout: float = 60.0, defer_after: float = 2.0) -> None:
+                 guild_ready_timeout: float = 2.0, connect_timeout: float = 60.0, defer_after: float = 2.0,
+                 identify_delay: float = 5.0) -> None:
         token = deps.secrets.discord_token
         if not token:
             raise DiscordStartError("HEARTH_DISCORD_TOKEN is not set")
@@ -106,6 +116,7 @@ class DiscordAdapter:
         self._guild_ready_timeout = guild_ready_timeout
         self._connect_timeout = connect_timeout
         self._defer_after = defer_after
+        self.identify_delay = identify_delay
         self.platform = DiscordPlatform(self._settings.guild_ids,
                                         role_changes_per_second=self._settings.role_changes_per_second)
         self.client: HearthClient | None = None
@@ -127,9 +138,6 @@ class DiscordAdapter:
             defer_after=self._defer_after)
         return client
 
-    def guard_ready(self) -> None:
-        self.guard.ready.set()
-
     async def start(self) -> None:
         self._stopping = False
         self._restore = self._endpoints.apply()
@@ -139,22 +147,26 @@ class DiscordAdapter:
             await client.login(self._token)
         except discord.LoginFailure:
             await self._abort()
-            raise DiscordStartError("Discord rejected HEARTH_DISCORD_TOKEN: copy the bot token again from the "
-                                    "Developer Portal (your application → Bot → Reset Token)") from None
+            raise DiscordStartError(f"Discord rejected HEARTH_DISCORD_TOKEN: {TOKEN_HINT}") from None
         except (discord.HTTPException, OSError) as error:
             await self._abort()
             raise DiscordStartError(f"couldn't reach Discord's API: {error}") from error
         self._task = asyncio.create_task(client.connect(reconnect=self._reconnect), name="discord-gateway")
-        ready = asyncio.create_task(self.guard.ready.wait())
-        done, _ = await asyncio.wait({ready, self._task}, timeout=self._connect_timeout,
+        # Ready when every server in READY has arrived, or when discord.py gives up waiting for them.
+        ready = {asyncio.create_task(self.guard.ready.wait()), asyncio.create_task(client.wait_until_ready())}
+        done, _ = await asyncio.wait({*ready, self._task}, timeout=self._connect_timeout,
                                      return_when=asyncio.FIRST_COMPLETED)
-        ready.cancel()
+        for waiter in ready:
+            waiter.cancel()
         if self._task in done or not done:
             ended = self._task.done() and not self._task.cancelled()
             problem = self._task.exception() if ended else None
             await self._abort()
-            if isinstance(problem, discord.PrivilegedIntentsRequired):
+            code = problem.code if isinstance(problem, discord.ConnectionClosed) else None
+            if isinstance(problem, discord.PrivilegedIntentsRequired) or code == 4014:
                 raise DiscordStartError(f"Discord refused the privileged intents: {PORTAL_HINT}") from None
+            if code == 4004:
+                raise DiscordStartError(f"Discord rejected HEARTH_DISCORD_TOKEN on the gateway: {TOKEN_HINT}") from None
             reason = repr(problem) if problem else ("the gateway closed the connection" if ended else
                                                     f"no READY within {self._connect_timeout:.0f}s")
             raise DiscordStartError(f"couldn't connect to Discord's gateway: {reason}") from problem

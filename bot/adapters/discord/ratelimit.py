@@ -85,8 +85,8 @@ class RoleQueue:
 
     @property
     def progress(self) -> Progress:
-        running = sum(1 for f in self._futures.values() if not f.done())
-        return Progress(self._done, self._failed, running, self._total, self._rate_limited,
+        # Futures leave the dict as their change finishes: what is left is still waiting.
+        return Progress(self._done, self._failed, len(self._futures), self._total, self._rate_limited,
                         time.monotonic() - self._started)
 
     def start(self) -> None:

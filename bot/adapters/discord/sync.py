@@ -36,6 +36,7 @@ class RestSession:
         self._token = token
         self._endpoints = Endpoints.from_env(os.environ if environ is None else environ)
         self._restore: Callable[[], None] | None = None
+        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False  # no voice: no warning about it
         self.client = discord.Client(intents=discord.Intents.none())
 
     async def __aenter__(self) -> RestSession:

@@ -125,8 +125,9 @@ def test_commands() -> CommandsForTests:
 
 
 @pytest.fixture
-async def app(discord_config: HearthConfig, clock: ManualClock, test_commands: CommandsForTests
-              ) -> AsyncIterator[Hearth]:
+async def app(discord_config: HearthConfig, clock: ManualClock, test_commands: CommandsForTests,
+              emulator: DiscordEmulator) -> AsyncIterator[Hearth]:
+    """Depends on the emulator so that the client is closed before the emulator goes away."""
     hearth = Hearth(discord_config, Secrets(instance=b"test-instance-secret", discord_token=TOKEN), clock=clock)
     hearth.registry.add_all(test_commands.commands())
     hearth.registry.add_action(test_commands.action())
@@ -137,7 +138,8 @@ async def app(discord_config: HearthConfig, clock: ManualClock, test_commands: C
 @pytest.fixture
 def make_adapter(app: Hearth, emulator: DiscordEmulator) -> Callable[..., DiscordAdapter]:
     def build(**options: Any) -> DiscordAdapter:
-        settings: dict[str, Any] = {"reconnect": False, "guild_ready_timeout": 0.01, **options}
+        settings: dict[str, Any] = {"reconnect": False, "guild_ready_timeout": 0.01, "identify_delay": 0.0,
+                                    **options}
         return DiscordAdapter(app.adapter_deps, environ=emulator.environ, **settings)
 
     return build
