@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from aiohttp import web
@@ -54,3 +55,5 @@ class Services:
     instance_secret: bytes
     profile_sections: ProfileSections
     points: PointsEngine
+    # Store webhook signing secrets by provider, from HEARTH_<PROVIDER>_WEBHOOK_SECRET.
+    webhook_secrets: Mapping[str, str] = field(default_factory=dict, repr=False)
