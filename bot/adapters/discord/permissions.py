@@ -37,7 +37,6 @@ INVITE_PERMISSIONS = discord.Permissions(
     embed_links=True,
     attach_files=True,
     read_message_history=True,
-    add_reactions=True,
     manage_messages=True,
     manage_roles=True,
     send_polls=True,
