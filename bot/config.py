@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from cogs import AVAILABLE
 from cogs.points.config import PointsConfig
+from cogs.purchases.config import PurchasesConfig
 from cogs.rituals.config import RitualsConfig
 
 DEFAULT_CONFIG_PATH = Path("config.toml")
@@ -75,7 +76,7 @@ class LogConfig(Section):
 
 
 class CogsConfig(Section):
-    enabled: list[str] = Field(default_factory=lambda: ["help", "profile", "link", "points", "rituals"])
+    enabled: list[str] = Field(default_factory=lambda: ["help", "profile", "link", "points", "rituals", "purchases"])
 
     @field_validator("enabled")
     @classmethod
@@ -132,6 +133,7 @@ class HearthConfig(Section):
     discord: DiscordConfig = DiscordConfig()
     telegram: TelegramConfig = TelegramConfig()
     points: PointsConfig = PointsConfig()
+    purchases: PurchasesConfig = PurchasesConfig()
     rituals: RitualsConfig = RitualsConfig()
     data_dir: str = "data"
 

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-WEBHOOK_PROVIDERS = ("shopify", "woocommerce", "stripe", "standard")
+WEBHOOK_PROVIDERS = ("shopify", "woocommerce", "stripe", "standard", "lemonsqueezy")
 SECRET_FILE = "secret"
 
 

@@ -142,6 +142,37 @@ class PointsAwarded(Event):
 
 
 @dataclass(frozen=True)
+class PurchaseRecorded(Event):
+    """A store order counts (paid), once per order. ``member_id`` is None until the buyer claims it.
+
+    Amounts are integer minor units of ``currency`` (ISO 4217: cents, or yen for JPY).
+    """
+
+    provider: str
+    order_id: str
+    member_id: int | None
+    customer_key: str | None
+    amount_minor: int
+    currency: str
+    product_ids: tuple[str, ...]
+    referral_code: str | None
+    at: datetime
+
+
+@dataclass(frozen=True)
+class RefundRecorded(Event):
+    """Part or all of a recorded order was refunded or cancelled; ``full`` means it no longer counts."""
+
+    provider: str
+    order_id: str
+    member_id: int | None
+    amount_minor: int
+    currency: str
+    full: bool
+    at: datetime
+
+
+@dataclass(frozen=True)
 class BadgeEarned(Event):
     member_id: int
     badge: str
