@@ -17,6 +17,7 @@ import contextlib
 import logging
 import os
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 import discord
@@ -28,6 +29,7 @@ from bot.adapters.discord.events import EventPublisher
 from bot.adapters.discord.gateway import GatewayGuard
 from bot.adapters.discord.interactions import InteractionHandler, ModeratorRule
 from bot.adapters.discord.platform import DiscordPlatform
+from bot.adapters.discord.polls import PollKeys
 
 log = logging.getLogger("hearth.discord")
 TOKEN_HINT = "copy the bot token again from the Developer Portal (your application → Bot → Reset Token)"
@@ -117,7 +119,8 @@ class DiscordAdapter:
         self._connect_timeout = connect_timeout
         self._defer_after = defer_after
         self.identify_delay = identify_delay
-        self.platform = DiscordPlatform(self._settings.guild_ids,
+        polls = PollKeys(Path(deps.config.data_dir) / "discord-polls.json")
+        self.platform = DiscordPlatform(self._settings.guild_ids, polls=polls,
                                         role_changes_per_second=self._settings.role_changes_per_second)
         self.client: HearthClient | None = None
         self._task: asyncio.Task[None] | None = None
@@ -131,9 +134,10 @@ class DiscordAdapter:
         self.guard = GatewayGuard(client)
         self.guard.install()
         self.places = PlaceResolver(client, self.guard.channel_type)
-        self.events = EventPublisher(client, self.deps.bus, self.deps.clock, self.places)
+        self.events = EventPublisher(client, self.deps.bus, self.deps.clock, self.places, self.platform.polls)
         self.interactions = InteractionHandler(
             dispatcher=self.deps.dispatcher, platform=self.platform, places=self.places, guard=self.guard,
+            bus=self.deps.bus, clock=self.deps.clock,
             moderators=ModeratorRule(self._settings.moderator_permission, tuple(self._settings.moderator_role_ids)),
             defer_after=self._defer_after)
         return client

@@ -22,6 +22,7 @@ from bot.adapters.discord.convert import (
     unknown_user,
     user_from_object,
 )
+from bot.adapters.discord.polls import PollKeys
 from bot.kit.bus import EventBus
 from bot.kit.clock import Clock
 from bot.kit.events import (
@@ -45,8 +46,10 @@ Translation = Callable[[], Awaitable[Event | None]]
 class EventPublisher:
     """Turns discord.py's gateway callbacks into kit events on ``bus``."""
 
-    def __init__(self, client: discord.Client, bus: EventBus, clock: Clock, places: PlaceResolver) -> None:
+    def __init__(self, client: discord.Client, bus: EventBus, clock: Clock, places: PlaceResolver,
+                 polls: PollKeys) -> None:
         self._client = client
+        self._polls = polls
         self._bus = bus
         self._clock = clock
         self._places = places
@@ -176,8 +179,8 @@ class EventPublisher:
         options = tuple(sorted(chosen))
         if not chosen:
             del self._votes[key]
-        event = PollAnswered(poll_id=str(payload.message_id), user=self._user(payload.user_id), option_ids=options,
-                             at=self._clock.now())
+        event = PollAnswered(poll_id=self._polls.key_for(str(payload.message_id)), user=self._user(payload.user_id),
+                             option_ids=options, at=self._clock.now())
         self._queue.put_nowait(lambda: _ready(event))
 
 

@@ -21,9 +21,12 @@ from bot.adapters.discord.gateway import GatewayGuard
 from bot.adapters.discord.options import option_values, read_call, suggest
 from bot.adapters.discord.permissions import actor_role, begin_notices
 from bot.adapters.discord.render import render
+from bot.kit.bus import EventBus
+from bot.kit.clock import Clock
 from bot.kit.commands import Permission
 from bot.kit.context import Invocation
 from bot.kit.dispatch import Dispatcher, Outcome
+from bot.kit.events import ChoiceClicked
 from bot.kit.platform import MessageRef, Place, Platform, PlatformUser
 from bot.kit.reply import Reply
 
@@ -49,8 +52,10 @@ class Caller:
 
 class InteractionHandler:
     def __init__(self, *, dispatcher: Dispatcher, platform: Platform, places: PlaceResolver, guard: GatewayGuard,
-                 moderators: ModeratorRule, defer_after: float = 2.0) -> None:
+                 bus: EventBus, clock: Clock, moderators: ModeratorRule, defer_after: float = 2.0) -> None:
         self._dispatcher = dispatcher
+        self._bus = bus
+        self._clock = clock
         self._platform = platform
         self._places = places
         self._guard = guard
@@ -113,8 +118,13 @@ class InteractionHandler:
         action = str(data.get("custom_id", ""))
         message = raw.get("message") or {}
         ref = MessageRef(place=caller.place, message_id=str(message["id"])) if "id" in message else None
-        work = self._dispatcher.dispatch_action(self._platform, caller.actor, caller.place, caller.role, action, ref)
-        await self._answer(interaction, work, caller, component=True, private_hint=False)
+
+        async def work() -> Outcome:
+            await self._bus.publish(ChoiceClicked(action, caller.actor, ref, self._clock.now()))
+            return await self._dispatcher.dispatch_action(self._platform, caller.actor, caller.place, caller.role,
+                                                          action, ref)
+
+        await self._answer(interaction, work(), caller, component=True, private_hint=False)
 
     async def _answer(self, interaction: discord.Interaction, work: Awaitable[Outcome], caller: Caller, *,
                       component: bool, private_hint: bool) -> None:

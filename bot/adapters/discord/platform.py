@@ -15,6 +15,7 @@ import discord
 
 from bot.adapters.discord.convert import PLATFORM, channel_target, user_from_payload
 from bot.adapters.discord.permissions import explain, report
+from bot.adapters.discord.polls import PollKeys
 from bot.adapters.discord.ratelimit import RetryLater, RoleJob, RoleQueue
 from bot.adapters.discord.render import render
 from bot.kit.platform import Capabilities, MessageRef, Place, PlatformUser, Role, RoleChange
@@ -38,9 +39,11 @@ class DiscordPlatform:
     name = PLATFORM
     capabilities = Capabilities(threads=True, native_polls=True, buttons=True, roles=True, direct_messages=True)
 
-    def __init__(self, guild_ids: Sequence[int], *, role_changes_per_second: float = 10.0) -> None:
+    def __init__(self, guild_ids: Sequence[int], *, role_changes_per_second: float = 10.0,
+                 polls: PollKeys | None = None) -> None:
         self._guild_ids = list(guild_ids)
         self._client: discord.Client | None = None
+        self.polls = polls or PollKeys(None)
         self.roles = RoleQueue(self._apply_role, per_second=role_changes_per_second)
 
     def attach(self, client: discord.Client | None) -> None:
@@ -131,6 +134,7 @@ class DiscordPlatform:
         except discord.HTTPException as error:
             self._refused(error, "poll", f"in channel {channel_target(place)}")
             return None
+        self.polls.add(str(sent.id), poll.poll_key)
         return self._ref(place, sent)
 
     async def send_direct(self, user_id: str, reply: Reply) -> MessageRef | None:

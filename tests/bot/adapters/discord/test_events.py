@@ -14,7 +14,7 @@ from bot.kit.events import (
     ThreadCreated,
 )
 from bot.kit.platform import Place
-from bot.kit.reply import Reply
+from bot.kit.reply import Poll, Reply
 from tests.bot.adapters.discord.conftest import Recorder
 from tests.emulators import discord_payloads as p
 from tests.emulators.discord import DiscordEmulator
@@ -116,13 +116,16 @@ async def test_members_join_and_leave(adapter: DiscordAdapter, emulator: Discord
 
 async def test_poll_votes_carry_the_voters_whole_choice(adapter: DiscordAdapter, emulator: DiscordEmulator,
                                                         recorder: Recorder) -> None:
-    vote = {"user_id": p.NELLY_ID, "channel_id": p.CHANNEL_ID, "message_id": "1234", "guild_id": p.GUILD_ID}
+    sent = await adapter.platform.send_poll(Place("discord", p.CHANNEL_ID, guild_id=p.GUILD_ID),
+                                            Poll("Next drop?", ("Red", "Blue", "Green"), poll_key="polls:7"))
+    assert sent is not None
+    vote = {"user_id": p.NELLY_ID, "channel_id": p.CHANNEL_ID, "message_id": sent.message_id, "guild_id": p.GUILD_ID}
     await emulator.dispatch("MESSAGE_POLL_VOTE_ADD", {**vote, "answer_id": 1})
     await emulator.dispatch("MESSAGE_POLL_VOTE_ADD", {**vote, "answer_id": 3})
     await emulator.dispatch("MESSAGE_POLL_VOTE_REMOVE", {**vote, "answer_id": 1})
     answers = await recorder.wait(PollAnswered, 3)
     assert [a.option_ids for a in answers] == [(0,), (0, 2), (2,)]
-    assert {a.poll_id for a in answers} == {"1234"}
+    assert {a.poll_id for a in answers} == {"polls:7"}  # the cog's key, not Discord's message id
 
 
 async def test_only_the_needed_intents_are_requested(adapter: DiscordAdapter, emulator: DiscordEmulator) -> None:

@@ -8,7 +8,7 @@ import pytest
 
 from bot.adapters.discord import DiscordAdapter
 from bot.app import Hearth
-from bot.kit.events import CommandRefused
+from bot.kit.events import ChoiceClicked, CommandRefused
 from bot.kit.platform import PlatformUser
 from tests.bot.adapters.discord.conftest import CommandsForTests, Recorder
 from tests.emulators import discord_payloads as p
@@ -106,7 +106,8 @@ async def test_autocomplete_suggests_matching_choices(adapter: DiscordAdapter, e
 
 
 async def test_buttons_render_and_route_through_the_dispatcher(adapter: DiscordAdapter, emulator: DiscordEmulator,
-                                                               test_commands: CommandsForTests) -> None:
+                                                               test_commands: CommandsForTests,
+                                                               recorder: Recorder) -> None:
     shown = await emulator.interact(p.slash("vote"))
     buttons = shown.json["data"]["components"][0]["components"]
     assert [(b["style"], b.get("custom_id"), b.get("url")) for b in buttons] == [
@@ -118,6 +119,9 @@ async def test_buttons_render_and_route_through_the_dispatcher(adapter: DiscordA
                "components": shown.json["data"]["components"]}
     pressed = await emulator.interact(p.button("vote:yes", message, member_data=nelly()))
     assert test_commands.presses == ["yes"]
+    [clicked] = recorder.of(ChoiceClicked)
+    assert (clicked.action, clicked.user.user_id) == ("vote:yes", p.NELLY_ID)
+    assert clicked.message is not None and clicked.message.message_id == message["id"]
     assert "You voted yes" in embed(pressed)["description"] and flags(pressed) & EPHEMERAL
     stale = await emulator.interact(p.button("gone:1", message))
     assert "expired" in embed(stale)["description"]
