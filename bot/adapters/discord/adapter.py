@@ -205,6 +205,7 @@ class DiscordAdapter:
         if self.client is not None:
             await self.client.close()
         self.platform.attach(None)
+        self.client = None
         if self._restore is not None:
             self._restore()
             self._restore = None
@@ -214,6 +215,7 @@ class DiscordAdapter:
         if self.client is None:
             return
         self._stopping = True
+        await self.interactions.drain(timeout=3.0)  # commands being answered get to finish
         await self.platform.roles.stop()
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(self.events.drained(), timeout=2.0)
@@ -224,4 +226,3 @@ class DiscordAdapter:
             except Exception as error:
                 log.debug("gateway task ended with %r", error)
         await self._abort()
-        self.client = None

@@ -61,9 +61,19 @@ class InteractionHandler:
         self._guard = guard
         self._moderators = moderators
         self._defer_after = defer_after
+        self._running: set[asyncio.Task[Any]] = set()
+
+    async def drain(self, timeout: float) -> None:
+        """Let interactions being handled finish answering (shutdown), for at most ``timeout`` seconds."""
+        if self._running:
+            await asyncio.wait(set(self._running), timeout=timeout)
 
     async def handle(self, interaction: discord.Interaction) -> None:
         raw = self._guard.take_interaction(interaction.id)
+        task = asyncio.current_task()
+        if task is not None:
+            self._running.add(task)
+            task.add_done_callback(self._running.discard)
         try:
             if interaction.type is discord.InteractionType.application_command:
                 await self._command(interaction, raw)
