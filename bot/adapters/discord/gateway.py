@@ -66,10 +66,12 @@ def normalise(event: str, data: Any, application_id: int | None) -> None:
         if "application_id" not in data and application_id is not None:
             data["application_id"] = str(application_id)
     elif event in {"MESSAGE_CREATE", "MESSAGE_UPDATE"}:
-        _fill_member(data.get("member"))
-        for mentioned in data.get("mentions") or ():
-            if isinstance(mentioned, dict):
-                _fill_member(mentioned.get("member"))
+        for message in (data, data.get("referenced_message")):
+            if isinstance(message, dict):
+                _fill_member(message.get("member"))
+                for mentioned in message.get("mentions") or ():
+                    if isinstance(mentioned, dict):
+                        _fill_member(mentioned.get("member"))
     elif event in {"GUILD_MEMBER_ADD", "GUILD_MEMBER_UPDATE"}:
         _fill_member(data)
     elif event == "MESSAGE_REACTION_ADD":

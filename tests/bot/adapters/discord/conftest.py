@@ -103,7 +103,10 @@ class CommandsForTests:
         if sent is None:
             return Reply.error("Couldn't post.")
         thread = await ctx.platform.create_thread(sent, "Discussion")
-        return Reply(text=f"Posted {sent.message_id} in {place.chat_id}, thread {thread.thread_id}", private=True)
+        upload = ctx.args.get("file")
+        attached = f", file {upload.filename} ({upload.content_type}, {upload.size} bytes)" if upload else ""
+        return Reply(text=f"Posted {sent.message_id} in {place.chat_id}, thread {thread.thread_id}{attached}",
+                     private=True)
 
 
 @pytest.fixture

@@ -175,3 +175,19 @@ async def test_an_unreadable_interaction_is_skipped_without_dropping_the_connect
     assert callback.status == 200
     assert "skipped a INTERACTION_CREATE event" in caplog.text
     assert len(emulator.gateway.identifies) == 1
+
+
+async def test_channel_and_attachment_options(adapter: DiscordAdapter, emulator: DiscordEmulator) -> None:
+    upload = {"id": p.snowflake(), "filename": "haul.png", "size": 5120, "url": "https://cdn.invalid/haul.png",
+              "proxy_url": "https://cdn.invalid/haul.png", "content_type": "image/png", "ephemeral": True}
+    general = {k: v for k, v in p.channel(p.CHANNEL_ID, "general").items() if k in ("id", "name", "type")}
+    resolved = {"channels": {p.CHANNEL_ID: {**general, "permissions": p.MEMBER_PERMISSIONS}},
+                "attachments": {upload["id"]: upload}}
+    callback = await emulator.interact(p.slash("post", p.option("channel", CHANNEL, p.CHANNEL_ID),
+                                               p.option("file", 11, upload["id"]), resolved=resolved))
+    [posted] = emulator.sent("POST", rf"/channels/{p.CHANNEL_ID}/messages")
+    assert posted.json["embeds"][0]["title"] == "New post"
+    [message_id] = list(emulator.routes.messages)
+    assert emulator.sent("POST", rf"/channels/{p.CHANNEL_ID}/messages/{message_id}/threads")
+    assert embed(callback)["description"] == (f"Posted {message_id} in {p.CHANNEL_ID}, thread {message_id}, "
+                                              "file haul.png (image/png, 5120 bytes)")
