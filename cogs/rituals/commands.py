@@ -169,7 +169,7 @@ class RitualModeration:
                 raise Refusal("points must be a whole number from 0 to 10000, or 'default' for the points rule")
             return {"points": int(value)}
         if value.strip().lower() not in {"on", "off", "yes", "no", "true", "false"}:
-            raise Refusal("rsvp is on or off")
+            raise Refusal("RSVP takes on or off")
         return {"rsvp": value.strip().lower() in {"on", "yes", "true"}}
 
     async def pause(self, ctx: Context) -> Reply:

@@ -19,8 +19,7 @@ from apscheduler.triggers.date import DateTrigger
 
 from bot.kit.clock import Clock
 from bot.kit.events import BotRemoved
-from bot.kit.platform import MessageRef
-from bot.kit.reply import Field, Reply
+from bot.kit.reply import Field
 from cogs.members.service import MemberService
 from cogs.points.engine import PointsEngine
 from cogs.rituals import measures
@@ -36,27 +35,17 @@ from cogs.rituals.measures import (
     streak_distribution,
 )
 from cogs.rituals.participation import ParticipationStore
-from cogs.rituals.posting import ChannelPoster, Notifier, OccurrenceMessage, OnSent, Sent, place_from_key, safely
-from cogs.rituals.schedule import (
-    month_bounds,
-    next_wake,
-    plan,
-    previous_month_key,
-    reminder_due,
-    week_key,
-    zone,
-)
+from cogs.rituals.posting import ChannelPoster, Notifier, OccurrenceMessage, OnSent, Sent, place_from_key
+from cogs.rituals.recaps import Recaps
+from cogs.rituals.schedule import next_wake, plan, reminder_due, week_key, zone
 from cogs.rituals.store import OccurrenceView, RitualStore, RitualView
 from cogs.rituals.templates import (
     PromptValues,
-    RecapSummary,
     failure_reply,
     opener_reply,
     prompt_reply,
-    recap_reply,
     reminder_reply,
     render_prompt,
-    roundup_reply,
 )
 from cogs.services import Platforms
 from storage.database import Database
@@ -109,8 +98,8 @@ class RitualService:
         self.poster = ChannelPoster(self.store, platforms)
         self.notifier = Notifier(platforms, members, config.moderator_channel)
         self.activity = ActivityTracker(self.store, self.participation, members, points, self.tz)
+        self.recaps = Recaps(config, self.store, self.participation, platforms, points, self.tz)
         self._lock = asyncio.Lock()
-        self._roundup_month: str | None = None
 
     # --- lifecycle -----------------------------------------------------------------------------
 
@@ -160,13 +149,18 @@ class RitualService:
             rituals = await self.store.rituals()
             last = await self.store.last_scheduled()
             for ritual in rituals:
-                if ritual.active:
+                if not ritual.active:
+                    continue
+                try:
                     await self._due_posts(ritual, last.get(ritual.id), now, report)
                     await self._due_reminder(ritual, now, report)
+                except Exception:
+                    # One broken ritual must not hold up the others; its claims keep it from repeating.
+                    log.exception("ritual %s: tick failed", ritual.key)
             await self._resume_stuck(now)
             await self._retry_failed(now)
             await self._close_due(now, report)
-            await self._roundup(now, report)
+            report.roundups += await self.recaps.roundup(now)
             await self.activity.refresh()
             self._wake_in(await self._next_instant(rituals, now, report) - now)
             return report
@@ -273,30 +267,7 @@ class RitualService:
                 continue  # closed by someone else: their recap
             self.activity.forget(occurrence.id)
             report.closed.append(occurrence.id)
-            await self._recap(occurrence.id)
-
-    async def _recap(self, occurrence_id: int) -> None:
-        occurrence = await self.store.occurrence(occurrence_id)
-        ritual = await self.store.get(occurrence.ritual_id) if occurrence else None
-        if occurrence is None or ritual is None or not occurrence.number:
-            return  # never posted anywhere: nothing to recap
-        reply = await self.recap(ritual, occurrence)
-        for post in await self.store.posts([occurrence.id]):
-            place = place_from_key(post.place_key)
-            platform = self.platforms.get(place.platform)
-            if post.status != "sent" or post.message_id is None or platform is None:
-                continue
-            answered = await safely(platform.reply(MessageRef(place, post.message_id), reply), "posting a recap")
-            if answered is None:
-                await safely(platform.send(place, reply), "posting a recap")
-
-    async def recap(self, ritual: RitualView, occurrence: OccurrenceView) -> Reply:
-        await self.points.flush()
-        return recap_reply(
-            ritual.name, occurrence.scheduled_at.astimezone(ritual.schedule.tz).isocalendar()[1],
-            participants=await self.participation.participant_names(occurrence.id), posts=occurrence.posts,
-            top_posts=await self.participation.top_posts([occurrence.id], self.config.top_posts),
-            streaks=await self.participation.streak_holders(ritual.id, occurrence.number or 0))
+            await self.recaps.post(occurrence.id)
 
     async def _due_reminder(self, ritual: RitualView, now: datetime, report: TickReport) -> None:
         at = reminder_due(ritual.schedule, since=ritual.active_since, now=now, lead=ritual.remind, grace=self.grace)
@@ -315,29 +286,6 @@ class RitualService:
             reply = reminder_reply(ritual.name, at, zone(zone_name), zone_name, at - now)
             if await self.notifier.dm(member_id, reply):
                 report.reminded += 1
-
-    async def _roundup(self, now: datetime, report: TickReport) -> None:
-        """Once a month, the best-attended recaps and top posts of the month before."""
-        month = previous_month_key(now, self.tz)
-        if not self.config.roundup_channels or self._roundup_month == month:
-            return
-        self._roundup_month = month
-        if not await self.store.claim_roundup(month, now):
-            return
-        start, end = month_bounds(month, self.tz)
-        held = await self.store.held_in(start, end, limit=1000)
-        if not held:
-            return
-        await self.points.flush()
-        top = await self.participation.top_posts([o.id for _, o in held], self.config.top_posts)
-        summaries = [RecapSummary(name, o.scheduled_at.astimezone(self.tz).isocalendar()[1], o.participants, o.posts)
-                     for name, o in held[: self.config.top_posts]]
-        reply = roundup_reply(start.strftime("%B %Y"), summaries, top)
-        for key in self.config.roundup_channels:
-            place = place_from_key(key)
-            platform = self.platforms.get(place.platform)
-            if platform is not None and await safely(platform.send(place, reply), "posting the roundup"):
-                report.roundups += 1
 
     async def _next_instant(self, rituals: list[RitualView], now: datetime, report: TickReport) -> datetime:
         candidates = [now + HEARTBEAT * 60]

@@ -18,11 +18,14 @@ from bot.kit.reply import Reply
 from bot.secrets import Secrets
 from cogs.rituals.cog import RitualsCog
 from cogs.rituals.service import RitualService, TickReport
+from storage.batch import SqlAlchemyWriter
 from tests.support.harness import Chat, user
 from tests.support.memory_platform import MemoryPlatform, Sent
 
 GENERAL = Place(platform="memory", chat_id="general", guild_id="g1")
 MOD = user("mod")
+# Only the features rituals work with: the tests don't depend on what else is enabled by default.
+COGS = '[cogs]\nenabled = ["help", "profile", "link", "points", "rituals"]\n'
 
 
 @dataclass
@@ -90,6 +93,19 @@ class Rig:
 RigFactory = Callable[..., Awaitable[Rig]]
 
 
+async def use_async_points_writer(hearth: Hearth) -> None:
+    """Swap the suite's inline points writer for the async one, before ``start``.
+
+    The inline writer runs SQLite on the event loop thread: when it starts a write while another feature's
+    async transaction is open (a ritual answer being recorded), the loop blocks in SQLite's busy wait and that
+    transaction can't finish — a 10 s stall and a failed write. Production uses the worker-process writer,
+    which has no such problem; the async writer behaves like it here.
+    """
+    inline = hearth.points.writer
+    hearth.points.writer = SqlAlchemyWriter(hearth.database)
+    await inline.close()
+
+
 @pytest.fixture
 async def make_rig(make_config: Callable[..., HearthConfig], secrets: Secrets,
                    clock: ManualClock) -> AsyncIterator[RigFactory]:
@@ -97,7 +113,8 @@ async def make_rig(make_config: Callable[..., HearthConfig], secrets: Secrets,
     running: list[Hearth] = []
 
     async def build(toml: str = "", platform: PickyPlatform | None = None) -> Rig:
-        hearth = Hearth(make_config(toml), secrets, clock=clock)
+        hearth = Hearth(make_config(COGS + toml), secrets, clock=clock)
+        await use_async_points_writer(hearth)
         await hearth.start(web=False)
         running.append(hearth)
         platform = platform or PickyPlatform()

@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
-from bot.kit.events import MessagePosted
+from bot.kit.events import MembersMerged, MessagePosted
 from bot.kit.platform import MessageRef, Place
 from cogs.rituals.service import member_streak, posts_per_ritual, streak_distribution
-from storage.models import LedgerEntry, RitualOccurrence
+from storage.models import LedgerEntry, RitualEntry, RitualOccurrence, RitualParticipant
 from tests.cogs.rituals.conftest import GENERAL, Rig
 from tests.support.harness import user
 
@@ -121,3 +121,19 @@ async def test_streak_is_alive_while_the_latest_is_open(rig: Rig) -> None:
     streak = await rig.service.streak(alice_id, "weekly_wins")
     assert streak is not None and (streak.current, streak.best) == (0, 1)
     assert await rig.service.streak(alice_id, "no_such_ritual") is None
+
+
+async def test_linking_accounts_moves_ritual_rows_to_one_member(rig: Rig) -> None:
+    await rig.mod('/mod ritual create "Weekly Wins" "mon 10:00" here')
+    _, thread = await open_round(rig, 5)
+    await rig.say(ALICE, "Alice's win on the first account", place=thread)
+    await rig.say(BOB, "The same person on a second account", place=thread)
+    await rig.chat.text(BOB, "/rituals tz Europe/Paris")
+    kept, merged = await rig.hearth.members.resolve(ALICE), await rig.hearth.members.resolve(BOB)
+    await rig.hearth.bus.publish(MembersMerged(kept=kept, merged=merged, at=rig.clock.now()))
+    async with rig.hearth.database.session() as session:
+        assert set(await session.scalars(select(RitualParticipant.member_id))) == {kept}
+        assert set(await session.scalars(select(RitualEntry.member_id))) == {kept}
+    streak = await rig.service.streak(kept, "weekly_wins")
+    assert streak is not None and streak.current == 1
+    assert await rig.service.participation.member_timezone(kept) == "Europe/Paris"
