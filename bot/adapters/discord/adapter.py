@@ -84,6 +84,9 @@ class HearthClient(discord.Client):
     async def on_thread_create(self, thread: discord.Thread) -> None:
         self.adapter.events.thread_created(thread)
 
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        self.adapter.events.guild_removed(guild)
+
     async def on_raw_poll_vote_add(self, payload: discord.RawPollVoteActionEvent) -> None:
         self.adapter.events.poll_vote(payload, added=True)
 

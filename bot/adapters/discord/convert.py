@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import discord
@@ -51,9 +51,9 @@ def channel_target(place: Place) -> int:
 class PlaceResolver:
     """Turns a channel id into a Place, finding a thread's parent channel from the cache or, once, REST."""
 
-    def __init__(self, client: discord.Client, channel_type_hint: Any = None) -> None:
+    def __init__(self, client: discord.Client, channel_type_hint: Callable[[int], int | None] | None = None) -> None:
         self._client = client
-        self._hint = channel_type_hint  # callable(channel_id) -> int | None, from the gateway guard
+        self._hint = channel_type_hint  # the channel type MESSAGE_CREATE carried (from the gateway guard)
         self._parents: dict[int, int] = {}
 
     def remember_thread(self, thread_id: int, parent_id: int) -> None:

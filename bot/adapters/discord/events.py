@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 import discord
 
@@ -26,6 +25,7 @@ from bot.adapters.discord.polls import PollKeys
 from bot.kit.bus import EventBus
 from bot.kit.clock import Clock
 from bot.kit.events import (
+    BotRemoved,
     Event,
     MemberJoined,
     MemberLeft,
@@ -35,7 +35,7 @@ from bot.kit.events import (
     ReactionRemoved,
     ThreadCreated,
 )
-from bot.kit.platform import MessageRef, Place
+from bot.kit.platform import MessageRef, Place, PlatformUser
 
 log = logging.getLogger("hearth.discord")
 CHAT_MESSAGES = (discord.MessageType.default, discord.MessageType.reply)
@@ -134,7 +134,7 @@ class EventPublisher:
         return ReactionAdded(message=message, user=user, emoji=str(payload.emoji), at=self._clock.now(),
                              message_author=author)
 
-    def _user(self, user_id: int) -> Any:
+    def _user(self, user_id: int) -> PlatformUser:
         cached = self._client.get_user(user_id)
         return user_from_object(cached) if cached is not None else unknown_user(user_id)
 
@@ -168,6 +168,15 @@ class EventPublisher:
             parent = MessageRef(place=parent_place, message_id=str(thread.id))
         event = ThreadCreated(place=place, parent=parent, title=thread.name, at=self._clock.now())
         self._queue.put_nowait(lambda: _ready(event))
+
+    def guild_removed(self, guild: discord.Guild) -> None:
+        """Kicked from a server (not an outage): every channel there is gone for scheduled posts."""
+        at = self._clock.now()
+        for channel in guild.channels:
+            if isinstance(channel, discord.CategoryChannel):
+                continue
+            event = BotRemoved(place=Place(platform=PLATFORM, chat_id=str(channel.id), guild_id=str(guild.id)), at=at)
+            self._queue.put_nowait(lambda event=event: _ready(event))  # type: ignore[misc]
 
     def poll_vote(self, payload: discord.RawPollVoteActionEvent, added: bool) -> None:
         """Discord sends one event per answer; the kit wants the voter's whole choice (0-based)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.adapters.discord import DiscordAdapter
 from bot.adapters.discord.adapter import intents
 from bot.kit.events import (
+    BotRemoved,
     MemberJoined,
     MemberLeft,
     MessagePosted,
@@ -132,3 +133,12 @@ async def test_only_the_needed_intents_are_requested(adapter: DiscordAdapter, em
     requested = emulator.gateway.identifies[0]["intents"]
     # guilds, guild messages, guild reactions, guild polls; privileged: members and message content.
     assert requested == (1 << 0) | (1 << 9) | (1 << 10) | (1 << 24) | (1 << 1) | (1 << 15) == intents().value
+
+
+async def test_removal_from_the_server_stops_posts_to_its_channels(adapter: DiscordAdapter, emulator: DiscordEmulator,
+                                                                    recorder: Recorder) -> None:
+    await emulator.dispatch("GUILD_DELETE", {"id": p.GUILD_ID, "unavailable": True})  # an outage: nothing
+    await emulator.dispatch("GUILD_CREATE", emulator.guild)
+    await emulator.dispatch("GUILD_DELETE", {"id": p.GUILD_ID})  # kicked
+    removed = await recorder.wait(BotRemoved, 3)
+    assert {e.place.key for e in removed} == {f"discord:{c['id']}" for c in emulator.guild["channels"]}
