@@ -28,7 +28,7 @@ async def test_hearth_run_answers_a_slash_command_and_stops_on_sigterm(tmp_path:
     process = await asyncio.create_subprocess_exec(str(HEARTH), "run", stdin=asyncio.subprocess.DEVNULL,
                                                    stdout=stderr, stderr=stderr, env=env, cwd=tmp_path)
     try:
-        await emulator.gateway.wait_connections(1, timeout=30)
+        await emulator.gateway.wait_connections(1, timeout=90)  # a cold start on a busy machine
         callback = await emulator.interact(p.slash("profile"), timeout=10)
         assert callback.json["type"] == 4 and callback.json["data"]["embeds"][0]["title"] == "Mason"
         process.send_signal(signal.SIGTERM)
