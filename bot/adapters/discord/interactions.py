@@ -8,6 +8,7 @@ unknown interactions (Discord's 10062) are logged and skipped; nothing here ends
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Collection, Mapping
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from bot.adapters.discord.convert import PlaceResolver, unknown_user, user_from_
 from bot.adapters.discord.gateway import GatewayGuard
 from bot.adapters.discord.options import option_values, read_call, suggest
 from bot.adapters.discord.permissions import actor_role, begin_notices
-from bot.adapters.discord.render import render
+from bot.adapters.discord.render import plain_kwargs, render
 from bot.kit.bus import EventBus
 from bot.kit.clock import Clock
 from bot.kit.commands import Permission
@@ -165,18 +166,31 @@ class InteractionHandler:
 
     async def _deliver(self, interaction: discord.Interaction, reply: Reply, *, first: bool, deferred: bool,
                        component: bool, private_hint: bool) -> None:
-        kwargs = render(reply).message_kwargs()
+        try:
+            await self._send(interaction, reply, render(reply).message_kwargs(), first=first, deferred=deferred,
+                             component=component, private_hint=private_hint)
+        except discord.HTTPException as error:
+            if error.status != 400:
+                raise
+            # Discord refused the embed (a bad image URL, a limit we didn't know): say it as plain text.
+            log.warning("Discord refused a rich reply (%s %s); sending it as plain text", error.code, error.text)
+            await self._send(interaction, reply, plain_kwargs(reply), first=first, deferred=deferred,
+                             component=component, private_hint=private_hint)
+
+    async def _send(self, interaction: discord.Interaction, reply: Reply, kwargs: dict[str, Any], *, first: bool,
+                    deferred: bool, component: bool, private_hint: bool) -> None:
         if first and not deferred:
             await interaction.response.send_message(**kwargs, ephemeral=reply.private)
+        elif first and not component and interaction.response.is_done() and reply.private == private_hint:
+            # The "thinking…" message becomes the reply (edits take attachments, not files).
+            edit = {**kwargs, "attachments": kwargs.get("files", [])}
+            edit.pop("files", None)
+            await interaction.edit_original_response(**edit)
         elif first and not component:
-            if reply.private == private_hint:
-                # The "thinking…" message becomes the reply (edits take attachments, not files).
-                kwargs["attachments"] = kwargs.pop("files", [])
-                await interaction.edit_original_response(**kwargs)
-            else:
-                # Privacy can't change after deferring: replace the placeholder with a new message.
+            # Privacy can't change after deferring: replace the placeholder with a new message.
+            with contextlib.suppress(discord.NotFound):
                 await interaction.delete_original_response()
-                await interaction.followup.send(**kwargs, ephemeral=reply.private)
+            await interaction.followup.send(**kwargs, ephemeral=reply.private)
         else:
             await interaction.followup.send(**kwargs, ephemeral=reply.private)
 

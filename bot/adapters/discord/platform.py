@@ -17,7 +17,7 @@ from bot.adapters.discord.convert import PLATFORM, channel_target, user_from_pay
 from bot.adapters.discord.permissions import explain, report
 from bot.adapters.discord.polls import PollKeys
 from bot.adapters.discord.ratelimit import RetryLater, RoleJob, RoleQueue
-from bot.adapters.discord.render import render
+from bot.adapters.discord.render import plain_kwargs, render
 from bot.kit.platform import Capabilities, MessageRef, Place, PlatformUser, Role, RoleChange
 from bot.kit.reply import Poll, Reply
 
@@ -70,8 +70,16 @@ class DiscordPlatform:
 
     async def _post(self, place: Place, reply: Reply, **extra: Any) -> MessageRef | None:
         action = "files" if reply.files else ("send_thread" if place.thread_id else "send")
+        channel = self._channel(place)
         try:
-            message = await self._channel(place).send(**render(reply).message_kwargs(), **extra)
+            try:
+                message = await channel.send(**render(reply).message_kwargs(), **extra)
+            except discord.HTTPException as error:
+                if error.status != 400:
+                    raise
+                # Discord refused the embed (a bad image URL, an unknown limit): post the text plainly.
+                log.warning("Discord refused a rich message (%s %s); sending it as plain text", error.code, error.text)
+                message = await channel.send(**plain_kwargs(reply), **extra)
         except discord.HTTPException as error:
             self._refused(error, action, f"in channel {channel_target(place)}")
             return None

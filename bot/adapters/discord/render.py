@@ -27,7 +27,7 @@ STYLES = {
 }
 TITLE_LIMIT, DESCRIPTION_LIMIT, FIELDS_LIMIT = 256, 4096, 25
 FIELD_NAME_LIMIT, FIELD_VALUE_LIMIT, FOOTER_LIMIT, EMBED_TOTAL = 256, 1024, 2048, 6000
-BUTTONS_LIMIT, LABEL_LIMIT, CUSTOM_ID_LIMIT = 25, 80, 100
+BUTTONS_LIMIT, LABEL_LIMIT, CUSTOM_ID_LIMIT, CONTENT_LIMIT = 25, 80, 100, 2000
 BLANK = "\u200b"  # Discord refuses empty field names and values
 
 
@@ -130,3 +130,10 @@ class Rendered:
 
 def render(reply: Reply) -> Rendered:
     return Rendered(embed_for(reply), view_for(reply), files_for(reply))
+
+
+def plain_kwargs(reply: Reply) -> dict[str, Any]:
+    """The fallback when Discord refuses the embed: the reply's text as a plain message (2000 characters)."""
+    text = reply.plain_text() or BLANK
+    return {"content": text if len(text) <= CONTENT_LIMIT else text[: CONTENT_LIMIT - 1] + "…",
+            "allowed_mentions": discord.AllowedMentions.none()}

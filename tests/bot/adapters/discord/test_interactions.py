@@ -191,3 +191,17 @@ async def test_channel_and_attachment_options(adapter: DiscordAdapter, emulator:
     assert emulator.sent("POST", rf"/channels/{p.CHANNEL_ID}/messages/{message_id}/threads")
     assert embed(callback)["description"] == (f"Posted {message_id} in {p.CHANNEL_ID}, thread {message_id}, "
                                               "file haul.png (image/png, 5120 bytes)")
+
+
+async def test_a_refused_embed_falls_back_to_plain_text(adapter: DiscordAdapter, emulator: DiscordEmulator,
+                                                        caplog: pytest.LogCaptureFixture) -> None:
+    command = p.slash("help")
+    problem = {"_errors": [{"code": "URL_TYPE_INVALID_URL", "message": "Not a well formed URL."}]}
+    invalid = {"message": "Invalid Form Body", "code": 50035,
+               "errors": {"data": {"embeds": {"0": {"image": {"url": problem}}}}}}
+    emulator.fail("POST", rf"/interactions/{command['id']}/[^/]+/callback", 400, invalid)
+    await emulator.dispatch("INTERACTION_CREATE", command)
+    answer = await emulator.wait_for("POST", rf"/interactions/{command['id']}/[^/]+/callback", count=2)
+    assert answer.status == 200 and "embeds" not in answer.json["data"]
+    assert answer.json["data"]["content"].startswith("Our Community — what you can do")
+    assert "sending it as plain text" in caplog.text

@@ -150,3 +150,11 @@ async def test_bulk_role_sync_stays_inside_discords_limits(adapter: DiscordAdapt
     assert len(emulator.sent("PUT", r"/guilds/\d+/members/\d+/roles/\d+")) == 300
     assert emulator.rate_limited == 0
     assert "role changes: 100/300 done" in caplog.text and "300/300 done, 0 failed" in caplog.text
+
+
+async def test_a_refused_embed_is_posted_as_plain_text(adapter: DiscordAdapter, emulator: DiscordEmulator) -> None:
+    emulator.fail("POST", rf"/channels/{p.CHANNEL_ID}/messages", 400, {"message": "Invalid Form Body", "code": 50035})
+    sent = await adapter.platform.send(GENERAL, Reply(title="Drop", text="Tomorrow", image_url="not a url"))
+    assert sent is not None
+    first, second = emulator.sent("POST", rf"/channels/{p.CHANNEL_ID}/messages")
+    assert first.status == 400 and second.json["content"] == "Drop\nTomorrow" and "embeds" not in second.json
