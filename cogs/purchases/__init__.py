@@ -13,7 +13,8 @@ from bot.kit.cog import Cog
 from cogs.purchases.claims import ClaimCodes, ClaimService, RateLimit
 from cogs.purchases.cog import PurchasesCog
 from cogs.purchases.effects import Effects
-from cogs.purchases.inbox import InboxProcessor, InboxWriter
+from cogs.purchases.inbox import InboxWriter
+from cogs.purchases.processor import InboxProcessor
 from cogs.purchases.roles import RoleKeeper
 from cogs.purchases.routes import WebhookRoutes
 from cogs.purchases.worker import PurchaseWorker
@@ -26,12 +27,15 @@ def setup(services: Services) -> Cog:
     config = services.config.purchases
     database, clock = services.database, services.clock
     pending_age = timedelta(hours=config.pending_claim_hours)
-    claims = ClaimService(database, clock, services.instance_secret, ClaimCodes(services.instance_secret))
+    codes = ClaimCodes(services.instance_secret)
+    claims = ClaimService(database, clock, services.instance_secret, codes)
     roles = RoleKeeper(database, services.members, services.platforms, config, clock)
     effects = Effects(database, services.bus, clock, services.points, roles, config, services.config.points)
-    processor = InboxProcessor(database, clock, claims, pending_claim_age=pending_age)
+    processor = InboxProcessor(database, clock, codes, pending_claim_age=pending_age)
     worker = PurchaseWorker(processor, effects, roles, claims, config.poll_seconds, pending_age)
-    writer = InboxWriter(database, on_written=worker.wake)
+    # The same SQLite write mode as the points engine: a worker process in production, inline-ish in tests.
+    writer = InboxWriter(database, on_written=worker.wake,
+                         mode="process" if services.config.points.writer == "process" else "thread")
     routes = WebhookRoutes(writer, clock, services.instance_secret, services.webhook_secrets,
                            config.tolerance_seconds)
     routes.add_to(services.web)

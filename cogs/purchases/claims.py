@@ -146,18 +146,6 @@ class ClaimService:
                                       .where(Purchase.member_id == member_id))
         return ClaimResult("already" if already else "linked", number, int(orders or 0))
 
-    async def take_pending(self, session: AsyncSession, hashes: list[str], now: datetime,
-                           max_age: timedelta) -> dict[str, int]:
-        """Pending claims for newly seen orders (deleted as they are used), by claim hash."""
-        if not hashes:
-            return {}
-        rows = (await session.execute(select(PurchaseClaim.claim_hash, PurchaseClaim.member_id)
-                                      .where(PurchaseClaim.claim_hash.in_(hashes),
-                                             PurchaseClaim.created_at > now - max_age))).all()
-        if rows:
-            await session.execute(delete(PurchaseClaim).where(PurchaseClaim.claim_hash.in_([h for h, _ in rows])))
-        return dict(rows)
-
     async def forget_expired(self, max_age: timedelta) -> None:
         async with self._db.session() as session, session.begin():
             await session.execute(delete(PurchaseClaim).where(PurchaseClaim.created_at <= self._clock.now() - max_age))

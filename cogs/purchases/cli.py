@@ -23,9 +23,10 @@ import click
 import httpx
 
 from bot.kit.clock import SystemClock
-from cogs.purchases.claims import ClaimCodes, ClaimService
+from cogs.purchases.claims import ClaimCodes
 from cogs.purchases.export import purchase_rows, render
-from cogs.purchases.inbox import InboxProcessor, InboxWriter
+from cogs.purchases.inbox import InboxWriter
+from cogs.purchases.processor import InboxProcessor
 from cogs.purchases.sync import Backfill, ShopifySource, Source, SyncError, WooCommerceSource
 from storage.database import Database
 from storage.migrate import DatabaseProblem, SchemaState, schema_status
@@ -96,7 +97,6 @@ async def _backfill(database: Database, loaded: Loaded, make_source: Callable[[h
                     since: str, restart: bool) -> None:
     clock = SystemClock()
     writer = InboxWriter(database)
-    claims = ClaimService(database, clock, loaded.instance_secret, ClaimCodes(loaded.instance_secret))
     try:
         async with httpx.AsyncClient(timeout=httpx.Timeout(30.0)) as client:
             result = await Backfill(database, clock, writer, loaded.instance_secret).run(
@@ -104,7 +104,7 @@ async def _backfill(database: Database, loaded: Loaded, make_source: Callable[[h
     finally:
         await writer.close()
     # Merged here so `hearth export purchases` shows them at once; points and roles follow in the running bot.
-    merged = await InboxProcessor(database, clock, claims).drain()
+    merged = await InboxProcessor(database, clock, ClaimCodes(loaded.instance_secret)).drain()
     resumed = " (resumed)" if result.resumed else ""
     click.echo(f"Fetched {result.fetched} orders in {result.pages} pages{resumed}: {result.accepted} new or changed, "
                f"{merged} merged.")

@@ -11,9 +11,12 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import ROUND_FLOOR, Decimal
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from bot.kit.bus import EventBus
 from bot.kit.clock import Clock
@@ -31,8 +34,20 @@ from storage.models import Purchase
 log = logging.getLogger("hearth.purchases")
 
 
-def source_key(purchase: Purchase) -> str:
-    return f"{purchase.provider}:order:{purchase.order_id}"
+PURCHASES = Purchase.__table__
+EFFECT_COLUMNS = ("effects_version", "counted", "points", "points_reversed", "announced_refund_minor",
+                  "reversal_announced")
+SAVE_EFFECTS = (update(PURCHASES).where(PURCHASES.c.id == bindparam("row_id"))
+                .values({name: bindparam(f"new_{name}") for name in EFFECT_COLUMNS}))
+
+
+@dataclass
+class Plan:
+    key: str
+    saved: dict[str, Any]
+    award: Award | None = None
+    reverse: str | None = None
+    events: list[Event] = field(default_factory=list)
 
 
 class Effects:
@@ -54,18 +69,29 @@ class Effects:
         points = major_units(amount_minor, currency) * Decimal(str(per_unit))
         return max(int(points.to_integral_value(rounding=ROUND_FLOOR)), 0)
 
-    async def run(self, limit: int = 200) -> int:
-        """Apply effects to pending orders; returns how many were handled (0: nothing left)."""
+    async def run(self, limit: int = 1000) -> int:
+        """Apply effects to a batch of pending orders; returns how many were handled (0: nothing left)."""
         async with self._lock:
             async with self._db.session() as session:
-                pending = (await session.scalars(select(Purchase).where(Purchase.version > Purchase.effects_version)
-                                                 .order_by(Purchase.id).limit(limit))).all()
-            members: set[int] = set()
-            for purchase in pending:
-                await self._apply(purchase)
-                if purchase.member_id is not None:
-                    members.add(purchase.member_id)
-            for member_id in sorted(members):
+                pending = (await session.execute(
+                    select(PURCHASES).where(PURCHASES.c.version > PURCHASES.c.effects_version)
+                    .order_by(PURCHASES.c.id).limit(limit))).all()
+            if not pending:
+                return 0
+            now = self._clock.now()
+            plans = [self._plan(row, now) for row in pending]
+            # Awards go to the points engine together: it writes them in one batch, each with its unique key.
+            await asyncio.gather(*(self._engine.award(plan.award) for plan in plans if plan.award))
+            for plan in plans:
+                if plan.reverse:
+                    await self._engine.reverse(plan.key, plan.reverse, at=now)
+            async with self._db.session() as session, session.begin():
+                await lock_for_writing(session)
+                await session.execute(SAVE_EFFECTS, [plan.saved for plan in plans])
+            for plan in plans:
+                for event in plan.events:
+                    await self._bus.publish(event)
+            for member_id in sorted({row.member_id for row in pending if row.member_id is not None}):
                 await self._roles.reconcile(member_id)
             return len(pending)
 
@@ -75,45 +101,43 @@ class Effects:
             total += count
         return total
 
-    async def _apply(self, p: Purchase) -> None:
-        now = self._clock.now()
-        key = source_key(p)
+    def _plan(self, p: Any, now: datetime) -> Plan:
+        """What one order's state asks for, given what was already done for it."""
+        key = f"{p.provider}:order:{p.order_id}"
+        plan = Plan(key=key, saved={"row_id": p.id, "new_effects_version": p.version, "new_counted": p.counted,
+                                    "new_points": p.points, "new_points_reversed": p.points_reversed,
+                                    "new_announced_refund_minor": p.announced_refund_minor,
+                                    "new_reversal_announced": p.reversal_announced})
         counts = p.status in COUNTING and p.amount_minor is not None and p.currency is not None
-        changes: dict[str, object] = {}
-        events: list[Event] = []
+        label = f"order {p.order_number or p.order_id}"
         if counts and not p.counted:
-            changes["counted"] = True
+            plan.saved["new_counted"] = True
             items = json.loads(p.items)
-            events.append(PurchaseRecorded(
+            plan.events.append(PurchaseRecorded(
                 provider=p.provider, order_id=p.order_id, member_id=p.member_id, customer_key=p.customer_key,
-                amount_minor=int(p.amount_minor or 0), currency=str(p.currency),
+                amount_minor=int(p.amount_minor), currency=str(p.currency),
                 product_ids=tuple(str(i["product_id"]) for i in items if i.get("product_id")),
                 referral_code=p.referral_code, at=now))
         if counts and p.member_id is not None and p.points == 0 and not p.points_reversed:
-            points = self.points_for(int(p.amount_minor or 0), str(p.currency))
+            points = self.points_for(int(p.amount_minor), str(p.currency))
             if points > 0:
                 # Duplicate-safe: the ledger refuses a second award with the same source key.
-                await self._engine.award(Award(member_id=p.member_id, rule="purchase", amount=points, source_key=key,
-                                               at=now, note=f"order {p.order_number or p.order_id}"[:200]))
-                changes["points"] = points
+                plan.award = Award(member_id=p.member_id, rule="purchase", amount=points, source_key=key, at=now,
+                                   note=label[:200])
+                plan.saved["new_points"] = points
         if not counts and p.points > 0 and not p.points_reversed and p.status in ("refunded", "cancelled"):
-            await self._engine.reverse(key, f"order {p.order_number or p.order_id} {p.status}", at=now)
-            changes["points_reversed"] = True
+            plan.reverse = f"{label} {p.status}"
+            plan.saved["new_points_reversed"] = True
         was_counted = p.counted or counts
+        full = p.status in ("refunded", "cancelled")
         if was_counted and p.refunded_minor > p.announced_refund_minor:
-            changes["announced_refund_minor"] = p.refunded_minor
-            full = p.status in ("refunded", "cancelled")
-            changes["reversal_announced"] = p.reversal_announced or full
-            events.append(RefundRecorded(provider=p.provider, order_id=p.order_id, member_id=p.member_id,
-                                         amount_minor=p.refunded_minor - p.announced_refund_minor,
-                                         currency=str(p.currency), full=full, at=now))
+            plan.saved["new_announced_refund_minor"] = p.refunded_minor
+            plan.saved["new_reversal_announced"] = p.reversal_announced or full
+            plan.events.append(RefundRecorded(provider=p.provider, order_id=p.order_id, member_id=p.member_id,
+                                              amount_minor=p.refunded_minor - p.announced_refund_minor,
+                                              currency=str(p.currency), full=full, at=now))
         elif was_counted and p.status == "cancelled" and not p.reversal_announced:
-            changes["reversal_announced"] = True
-            events.append(RefundRecorded(provider=p.provider, order_id=p.order_id, member_id=p.member_id,
-                                         amount_minor=0, currency=str(p.currency), full=True, at=now))
-        async with self._db.session() as session, session.begin():
-            await lock_for_writing(session)
-            await session.execute(update(Purchase).where(Purchase.id == p.id)
-                                  .values(effects_version=p.version, **changes))
-        for event in events:
-            await self._bus.publish(event)
+            plan.saved["new_reversal_announced"] = True
+            plan.events.append(RefundRecorded(provider=p.provider, order_id=p.order_id, member_id=p.member_id,
+                                              amount_minor=0, currency=str(p.currency), full=True, at=now))
+        return plan

@@ -13,11 +13,52 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import asdict
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
+from typing import Any
 
 from cogs.purchases.records import STATUS_RANK, OrderRecord, RefundRecord
-from storage.models import Purchase, PurchaseRefund
+
+
+@dataclass
+class RefundState:
+    refund_id: str
+    amount_minor: int
+    full: bool
+    stored: bool = False  # already a row in purchase_refunds
+    changed: bool = False
+
+
+@dataclass
+class OrderState:
+    """A ``purchases`` row as plain data (the ORM's bookkeeping costs more than the merge itself)."""
+
+    provider: str
+    order_id: str
+    claim_hash: str
+    first_seen_at: datetime
+    id: int | None = None
+    order_number: str | None = None
+    status: str = "pending"
+    provider_status: str = "pending"
+    amount_minor: int | None = None
+    currency: str | None = None
+    refunded_minor: int = 0
+    customer_key: str | None = None
+    member_id: int | None = None
+    referral_code: str | None = None
+    items: str = "[]"
+    created_at: datetime | None = None
+    winner_key: str | None = None
+    version: int = 0
+    refunds: dict[str, RefundState] = field(default_factory=dict)
+
+    def row(self) -> dict[str, Any]:
+        """The columns the merge owns (effects' columns are left to the effects runner)."""
+        return {name: getattr(self, name) for name in MERGED_COLUMNS}
+
+
+MERGED_COLUMNS = tuple(f.name for f in fields(OrderState) if f.name not in ("id", "refunds"))
 
 
 def digest(payload: str) -> str:
@@ -34,51 +75,46 @@ def higher(first: str, second: str) -> str:
     return first if STATUS_RANK[first] >= STATUS_RANK[second] else second
 
 
-def new_purchase(provider: str, order_id: str, claim_hash: str, now: datetime) -> Purchase:
-    return Purchase(provider=provider, order_id=order_id, status="pending", provider_status="pending",
-                    refunded_minor=0, claim_hash=claim_hash, items="[]", first_seen_at=now, version=0,
-                    effects_version=0, counted=False, reversal_announced=False, announced_refund_minor=0,
-                    points=0, points_reversed=False)
-
-
-def apply_order(purchase: Purchase, record: OrderRecord, payload_digest: str) -> None:
-    purchase.provider_status = higher(purchase.provider_status, record.status)
-    if record.created_at is not None and (purchase.created_at is None or record.created_at < purchase.created_at):
-        purchase.created_at = record.created_at
+def apply_order(state: OrderState, record: OrderRecord, payload_digest: str) -> None:
+    state.provider_status = higher(state.provider_status, record.status)
+    if record.created_at is not None and (state.created_at is None or record.created_at < state.created_at):
+        state.created_at = record.created_at
+    for refund in record.refunds:
+        apply_refund(state, refund)
     if not record.full:
         return
     key = winner_key(record, payload_digest)
-    if purchase.winner_key is not None and key <= purchase.winner_key:
+    if state.winner_key is not None and key <= state.winner_key:
         return
-    purchase.winner_key = key
-    purchase.order_number = record.order_number
-    purchase.amount_minor = record.amount_minor
-    purchase.currency = record.currency
-    purchase.customer_key = record.customer_key
-    purchase.referral_code = record.referral_code
-    purchase.items = json.dumps([asdict(item) for item in record.items], sort_keys=True, separators=(",", ":"))
+    state.winner_key = key
+    state.order_number = record.order_number
+    state.amount_minor = record.amount_minor
+    state.currency = record.currency
+    state.customer_key = record.customer_key
+    state.referral_code = record.referral_code
+    state.items = json.dumps([{"product_id": i.product_id, "quantity": i.quantity, "sku": i.sku, "title": i.title}
+                              for i in record.items], sort_keys=True, separators=(",", ":"))
 
 
-def apply_refund(refunds: dict[str, PurchaseRefund], record: RefundRecord) -> PurchaseRefund | None:
-    """Add or grow one refund; returns a new row to insert (existing rows are updated in place)."""
-    existing = refunds.get(record.refund_id)
+def apply_refund(state: OrderState, record: RefundRecord) -> None:
+    """Add or grow one refund."""
+    amount = max(record.amount_minor, 0)
+    existing = state.refunds.get(record.refund_id)
     if existing is None:
-        row = PurchaseRefund(provider=record.provider, order_id=record.order_id, refund_id=record.refund_id,
-                             amount_minor=max(record.amount_minor, 0), full=record.full)
-        refunds[record.refund_id] = row
-        return row
-    existing.amount_minor = max(existing.amount_minor, record.amount_minor)
-    existing.full = existing.full or record.full
-    return None
+        state.refunds[record.refund_id] = RefundState(record.refund_id, amount, record.full, changed=True)
+    elif amount > existing.amount_minor or (record.full and not existing.full):
+        existing.amount_minor = max(existing.amount_minor, amount)
+        existing.full = existing.full or record.full
+        existing.changed = True
 
 
-def derive(purchase: Purchase, refunds: Iterable[PurchaseRefund]) -> None:
+def derive(state: OrderState) -> None:
     """The status Hearth acts on, from the provider's status and the refunds seen."""
-    rows = list(refunds)
-    refunded = sum(row.amount_minor for row in rows)
-    amount = purchase.amount_minor
-    fully = any(row.full for row in rows) or (amount is not None and 0 < amount <= refunded)
-    provider = purchase.provider_status
+    refunds: Iterable[RefundState] = state.refunds.values()
+    refunded = sum(r.amount_minor for r in refunds)
+    amount = state.amount_minor
+    fully = any(r.full for r in state.refunds.values()) or (amount is not None and 0 < amount <= refunded)
+    provider = state.provider_status
     if provider == "cancelled":
         status = "cancelled"
     elif provider == "refunded" or fully:
@@ -88,12 +124,19 @@ def derive(purchase: Purchase, refunds: Iterable[PurchaseRefund]) -> None:
         status = "partially_refunded"
     else:
         status = provider
-    purchase.status = status
-    purchase.refunded_minor = refunded
+    state.status = status
+    state.refunded_minor = refunded
 
 
-def fingerprint(purchase: Purchase) -> tuple[object, ...]:
+def fingerprint(state: OrderState) -> tuple[object, ...]:
     """What effects depend on: a change here bumps ``version`` so effects run again."""
-    return (purchase.status, purchase.provider_status, purchase.amount_minor, purchase.currency,
-            purchase.refunded_minor, purchase.customer_key, purchase.member_id, purchase.items,
-            purchase.order_number, purchase.referral_code, purchase.created_at, purchase.winner_key)
+    return (state.status, state.provider_status, state.amount_minor, state.currency, state.refunded_minor,
+            state.customer_key, state.member_id, state.items, state.order_number, state.referral_code,
+            state.created_at, state.winner_key)
+
+
+def apply(state: OrderState, record: OrderRecord | RefundRecord, payload_digest: str) -> None:
+    if isinstance(record, OrderRecord):
+        apply_order(state, record, payload_digest)
+    else:
+        apply_refund(state, record)

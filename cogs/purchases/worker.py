@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from datetime import timedelta
 
 from cogs.purchases.claims import ClaimService
 from cogs.purchases.effects import Effects
-from cogs.purchases.inbox import InboxProcessor
+from cogs.purchases.processor import InboxProcessor
 from cogs.purchases.roles import RoleKeeper
 
 log = logging.getLogger("hearth.purchases")
+
+GATHER_SECONDS = 0.05
+BUSY_SECONDS = 0.2
 
 
 class PurchaseWorker:
@@ -32,10 +36,15 @@ class PurchaseWorker:
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
         self._lock = asyncio.Lock()
+        self._last_delivery = 0.0
         self.passes = 0
 
     def wake(self) -> None:
+        self._last_delivery = time.monotonic()
         self._wake.set()
+
+    def _intake_busy(self) -> bool:
+        return time.monotonic() - self._last_delivery < BUSY_SECONDS
 
     async def start(self) -> None:
         self._stopping = False
@@ -53,6 +62,9 @@ class PurchaseWorker:
         sweep_due = True
         while not self._stopping:
             try:
+                if not sweep_due:
+                    # Woken by a delivery: let a burst gather first, so it is merged in a few large batches.
+                    await asyncio.sleep(GATHER_SECONDS)
                 await self.run_once(sweep=sweep_due)
                 failures = 0
             except Exception:
@@ -68,12 +80,25 @@ class PurchaseWorker:
     async def run_once(self, *, sweep: bool = True) -> int:
         """One pass: every waiting delivery, every pending effect, and (with ``sweep``) expiries and retries."""
         async with self._lock:
-            processed = await self.processor.drain()
+            processed = 0
+            while (count := await self._batch()) > 0:
+                processed += count
             await self.effects.drain()
             if sweep:
                 await self.sweep()
             self.passes += 1
             return processed
+
+    async def _batch(self) -> int:
+        started = time.monotonic()
+        count = await self.processor.process_batch()
+        if count:
+            await self.effects.drain()
+        if count and self._intake_busy():
+            # Deliveries are pouring in: answering them comes first, so merging takes at most a third of the loop
+            # and catches up when the burst ends.
+            await asyncio.sleep(2 * (time.monotonic() - started))
+        return count
 
     async def sweep(self) -> None:
         for member_id in await self.roles.due():
