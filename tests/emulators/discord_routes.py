@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from tests.emulators import discord_checks as checks
 from tests.emulators import discord_payloads as payloads
 
 if TYPE_CHECKING:
@@ -66,8 +67,11 @@ class Routes:
         for method, pattern, handler in self._table:
             match = pattern.fullmatch(request.path)
             if match and method == request.method:
-                return await handler(request, **{k: v for k, v in match.groupdict().items() if k in
-                                                 handler.__code__.co_varnames})
+                try:
+                    return await handler(request, **{k: v for k, v in match.groupdict().items() if k in
+                                                     handler.__code__.co_varnames})
+                except checks.Invalid as invalid:
+                    raise Answer(400, invalid.body) from None
         raise Answer(404, {"message": "404: Not Found", "code": 0})
 
     # --- state helpers -----------------------------------------------------------------------------
@@ -158,6 +162,7 @@ class Routes:
     async def overwrite_commands(self, request: Recorded, guild: str | None = None) -> Result:
         if guild is not None and guild != self.emulator.guild["id"]:
             raise self._fail(50001, "Missing Access", 403)
+        checks.commands(request.json)
         stored = []
         for command in request.json or []:
             saved = {"id": payloads.snowflake(), "application_id": payloads.APP_ID, "version": payloads.snowflake(),
@@ -176,6 +181,7 @@ class Routes:
             raise self._fail(50007, "Cannot send messages to this user", 403)
         if self._channel(channel) is None:
             raise self._fail(10003, "Unknown Channel")
+        checks.message(request.json, files=len(request.files))
         message = self._message(channel, request.json or {}, files=len(request.files))
         self.messages[message["id"]] = message
         await self._echo(message)
@@ -184,6 +190,7 @@ class Routes:
     async def edit_message(self, request: Recorded, channel: str, message: str) -> Result:
         if message not in self.messages:
             raise self._fail(10008, "Unknown Message")
+        checks.message(request.json, edit=True)
         self.messages[message].update({k: v for k, v in (request.json or {}).items() if k != "attachments"},
                                       edited_timestamp=_now())
         return 200, self.messages[message]
@@ -197,6 +204,7 @@ class Routes:
         if message not in self.messages and self._channel(channel) is None:
             raise self._fail(10008, "Unknown Message")
         body = request.json or {}
+        checks._limit("name", body.get("name"), 100, required=True)
         thread = {**payloads.channel(message, body.get("name", "thread"), kind=11, parent_id=channel),
                   "owner_id": self.emulator.bot["id"], "member_count": 1, "message_count": 0,
                   "thread_metadata": {"archived": False, "auto_archive_duration": body.get("auto_archive_duration",
@@ -221,6 +229,10 @@ class Routes:
             raise self._fail(40060, "Interaction has already been acknowledged.", 400)
         body = request.json or {}
         kind, data = int(body.get("type", 0)), body.get("data") or {}
+        if kind in (4, 7):
+            checks.message(data, files=len(request.files), edit=kind == 7)
+        elif kind == 8:
+            checks.autocomplete(data)
         pending.answered = kind
         flags = int(data.get("flags") or 0) | (LOADING if kind == 5 else 0)
         interaction = {"id": id, "type": pending.data["type"], "response_message_loading": kind == 5,
@@ -237,6 +249,7 @@ class Routes:
 
     async def followup(self, request: Recorded, token: str) -> Result:
         pending = self._by_token(token)
+        checks.message(request.json, files=len(request.files))
         message = self._message(pending.data.get("channel_id", ""), request.json or {}, kind=20,
                                 files=len(request.files))
         return (200, message) if request.query.get("wait", "").lower() in ("1", "true") else (204, None)
@@ -245,6 +258,7 @@ class Routes:
         pending = self._by_token(token)
         if pending.original is None:
             raise self._fail(10008, "Unknown Message")
+        checks.message(request.json, edit=True)
         pending.original.update({k: v for k, v in (request.json or {}).items() if k != "attachments"})
         pending.original["flags"] = int(pending.original.get("flags") or 0) & ~LOADING
         return 200, pending.original
