@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
+from collections.abc import Callable
 
 import pytest
 
 from bot.adapters.discord.commands import CommandTreeError, comparable, diff, plan_sync, render_commands
 from bot.app import Hearth
+from bot.config import HearthConfig
 from bot.kit.commands import Command, Param, ParamKind, Permission
 from bot.kit.context import Context
 from bot.kit.reply import Reply
+from bot.secrets import Secrets
+from cogs import AVAILABLE
+from tests.emulators import discord_checks as checks
 
 NAME = re.compile(r"^[-_\w]{1,32}$")
 
@@ -118,3 +124,12 @@ def test_discords_answer_compares_equal_to_what_was_pushed() -> None:
     assert not diff(answered, pushed, global_scope=False).any
     changed = diff(answered, render_commands([command("link")]), global_scope=False)
     assert changed.changed == ["link"]
+
+
+def test_every_available_cog_renders_commands_discord_accepts(make_config: Callable[..., HearthConfig],
+                                                               secrets: Secrets) -> None:
+    enabled = ", ".join(f'"{name}"' for name in AVAILABLE)
+    hearth = Hearth(make_config(f"[cogs]\nenabled = [{enabled}]\n"), secrets)
+    for target in plan_sync(hearth.registry.all(), [1], moderator_permission="manage_guild"):
+        checks.commands(target.commands)  # raises Invalid where Discord would answer 400
+    asyncio.run(hearth.database.close())
