@@ -243,7 +243,7 @@ class RitualService:
             ritual = await self.store.get(occurrence.ritual_id)
             tried = {post.place_key for post in await self.store.posts([occurrence.id])}
             missing = [key for key in (ritual.channels if ritual else ()) if key not in tried]
-            if ritual is not None and missing and (occurrence.closes_at or now) > now:
+            if ritual is not None and ritual.active and missing and (occurrence.closes_at or now) > now:
                 log.info("ritual %s: resuming occurrence %s in %s", ritual.key, occurrence.id, ", ".join(missing))
                 await self._post(ritual, occurrence.id, missing, now)
             await self.store.set_status(occurrence.id, "open", expected=("posting",))
