@@ -46,6 +46,7 @@ class Fault:
     body: dict[str, Any]
     headers: dict[str, str]
     times: int
+    via: bool = True
 
 
 @dataclass
@@ -148,13 +149,18 @@ class DiscordEmulator:
     def forbid(self, method: str, pattern: str, *, times: int = 1) -> None:
         self.fail(method, pattern, 403, {"message": "Missing Permissions", "code": 50013}, times=times)
 
-    def rate_limit(self, method: str, pattern: str, *, retry_after: float = 0.05, times: int = 1) -> None:
-        """A 429 with ``retry_after``, exactly as Discord shapes it (body, Retry-After, X-RateLimit-*)."""
+    def rate_limit(self, method: str, pattern: str, *, retry_after: float = 0.05, times: int = 1,
+                   via: bool = True) -> None:
+        """A 429 with ``retry_after``, as Discord shapes it (body, Retry-After, X-RateLimit-*, Via).
+
+        ``via=False`` leaves out the ``Via`` header a proxy would strip: discord.py then raises at once
+        instead of waiting, and Hearth's own retry has to honour ``retry_after``.
+        """
         headers = {"Retry-After": str(math.ceil(retry_after)), "X-RateLimit-Limit": "1",
                    "X-RateLimit-Remaining": "0", "X-RateLimit-Reset-After": f"{retry_after:.3f}",
                    "X-RateLimit-Bucket": "emulator-fault", "X-RateLimit-Scope": "user"}
         body = {"message": "You are being rate limited.", "retry_after": retry_after, "global": False}
-        self.fail(method, pattern, 429, body, times=times, headers=headers)
+        self._faults.append(Fault(method, re.compile(pattern), 429, body, headers, times, via))
 
     def limit(self, method: str, pattern: str, *, limit: int, window: float) -> None:
         """Enforce a bucket and advertise it in headers; going over it earns a 429 (counted)."""
@@ -225,7 +231,8 @@ class DiscordEmulator:
         if status == 429:
             self.rate_limited += 1
             headers.setdefault("Retry-After", str(math.ceil(float((body or {}).get("retry_after", 1)))))
-            headers["Via"] = "1.1 google"  # discord.py treats a 429 without Via as a Cloudflare ban
+            if fault is None or fault.via:
+                headers["Via"] = "1.1 google"  # discord.py treats a 429 without Via as a Cloudflare ban
         recorded.status = status
         self.requests.append(recorded)
         async with self._arrived:

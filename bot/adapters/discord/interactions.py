@@ -22,6 +22,7 @@ from bot.adapters.discord.gateway import GatewayGuard
 from bot.adapters.discord.options import option_values, read_call, suggest
 from bot.adapters.discord.permissions import actor_role, begin_notices
 from bot.adapters.discord.render import plain_kwargs, render
+from bot.adapters.discord.rest import patiently
 from bot.kit.bus import EventBus
 from bot.kit.clock import Clock
 from bot.kit.commands import Permission
@@ -166,16 +167,18 @@ class InteractionHandler:
 
     async def _deliver(self, interaction: discord.Interaction, reply: Reply, *, first: bool, deferred: bool,
                        component: bool, private_hint: bool) -> None:
+        def send(kwargs: dict[str, Any]) -> Awaitable[None]:
+            return self._send(interaction, reply, kwargs, first=first, deferred=deferred, component=component,
+                              private_hint=private_hint)
+
         try:
-            await self._send(interaction, reply, render(reply).message_kwargs(), first=first, deferred=deferred,
-                             component=component, private_hint=private_hint)
+            await patiently(lambda: send(render(reply).message_kwargs()), attempts=2)
         except discord.HTTPException as error:
             if error.status != 400:
                 raise
             # Discord refused the embed (a bad image URL, a limit we didn't know): say it as plain text.
             log.warning("Discord refused a rich reply (%s %s); sending it as plain text", error.code, error.text)
-            await self._send(interaction, reply, plain_kwargs(reply), first=first, deferred=deferred,
-                             component=component, private_hint=private_hint)
+            await patiently(lambda: send(plain_kwargs(reply)), attempts=2)
 
     async def _send(self, interaction: discord.Interaction, reply: Reply, kwargs: dict[str, Any], *, first: bool,
                     deferred: bool, component: bool, private_hint: bool) -> None:

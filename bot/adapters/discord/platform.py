@@ -18,6 +18,7 @@ from bot.adapters.discord.permissions import explain, report
 from bot.adapters.discord.polls import PollKeys
 from bot.adapters.discord.ratelimit import RetryLater, RoleJob, RoleQueue
 from bot.adapters.discord.render import plain_kwargs, render
+from bot.adapters.discord.rest import patiently, retry_after
 from bot.kit.platform import Capabilities, MessageRef, Place, PlatformUser, Role, RoleChange
 from bot.kit.reply import Poll, Reply
 
@@ -73,13 +74,13 @@ class DiscordPlatform:
         channel = self._channel(place)
         try:
             try:
-                message = await channel.send(**render(reply).message_kwargs(), **extra)
+                message = await patiently(lambda: channel.send(**render(reply).message_kwargs(), **extra))
             except discord.HTTPException as error:
                 if error.status != 400:
                     raise
                 # Discord refused the embed (a bad image URL, an unknown limit): post the text plainly.
                 log.warning("Discord refused a rich message (%s %s); sending it as plain text", error.code, error.text)
-                message = await channel.send(**plain_kwargs(reply), **extra)
+                message = await patiently(lambda: channel.send(**plain_kwargs(reply), **extra))
         except discord.HTTPException as error:
             self._refused(error, action, f"in channel {channel_target(place)}")
             return None
@@ -100,14 +101,14 @@ class DiscordPlatform:
             kwargs["attachments"] = kwargs.pop("files")
         partial = self._channel(message.place).get_partial_message(int(message.message_id))
         try:
-            await partial.edit(**kwargs)
+            await patiently(lambda: partial.edit(**kwargs))
         except discord.HTTPException as error:
             self._refused(error, "edit", f"in channel {channel_target(message.place)}")
 
     async def delete(self, message: MessageRef) -> None:
         partial = self._channel(message.place).get_partial_message(int(message.message_id))
         try:
-            await partial.delete()
+            await patiently(partial.delete)
         except discord.NotFound:
             log.info("message %s was already gone", message.message_id)
         except discord.HTTPException as error:
@@ -118,8 +119,8 @@ class DiscordPlatform:
         name = (title.strip() or "Discussion")[:THREAD_NAME_LIMIT]
         channel_id = int(message.place.chat_id)
         try:
-            thread = await self.client.http.start_thread_with_message(
-                channel_id, int(message.message_id), name=name, auto_archive_duration=1440)
+            thread = await patiently(lambda: self.client.http.start_thread_with_message(
+                channel_id, int(message.message_id), name=name, auto_archive_duration=1440))
         except discord.HTTPException as error:
             self._refused(error, "thread", f"in channel {channel_id}")
             return message.place
@@ -138,7 +139,8 @@ class DiscordPlatform:
         for text in poll.options:
             native.add_answer(text=text if len(text) <= POLL_ANSWER_LENGTH else text[: POLL_ANSWER_LENGTH - 1] + "…")
         try:
-            sent = await self._channel(place).send(poll=native, allowed_mentions=discord.AllowedMentions.none())
+            channel = self._channel(place)
+            sent = await patiently(lambda: channel.send(poll=native, allowed_mentions=discord.AllowedMentions.none()))
         except discord.HTTPException as error:
             self._refused(error, "poll", f"in channel {channel_target(place)}")
             return None
@@ -147,14 +149,14 @@ class DiscordPlatform:
 
     async def send_direct(self, user_id: str, reply: Reply) -> MessageRef | None:
         try:
-            channel = await self.client.create_dm(discord.Object(int(user_id)))
-            message = await channel.send(**render(reply).message_kwargs())
+            dm = await patiently(lambda: self.client.create_dm(discord.Object(int(user_id))))
+            message = await patiently(lambda: dm.send(**render(reply).message_kwargs()))
         except discord.HTTPException as error:
             # DMs closed, the bot blocked, or no shared server: the caller falls back (kit contract).
             level = logging.INFO if getattr(error, "code", 0) == DM_CLOSED else logging.WARNING
             log.log(level, "no DM to %s: %s", user_id, explain(error, "send"))
             return None
-        return MessageRef(place=Place(platform=PLATFORM, chat_id=str(channel.id), is_private=True),
+        return MessageRef(place=Place(platform=PLATFORM, chat_id=str(dm.id), is_private=True),
                           message_id=str(message.id))
 
     def _guild_for(self, role: Role) -> int | None:
@@ -187,8 +189,9 @@ class DiscordPlatform:
         except discord.RateLimited as error:
             raise RetryLater(error.retry_after) from None
         except discord.HTTPException as error:
-            if error.status == 429:
-                raise RetryLater(1.0) from None
+            wait = await retry_after(error)
+            if wait is not None:
+                raise RetryLater(wait) from None  # the queue pauses every worker, then tries again
             message = explain(error, "role")
             log.warning("role %s for %s in server %s: %s", job.role_id, job.user_id, job.guild_id, message)
             return RoleChange(applied=False, error=message)
@@ -208,7 +211,7 @@ class DiscordPlatform:
         guild_ids = self._guild_ids or [guild.id for guild in self.client.guilds]
         for guild_id in guild_ids:
             try:
-                member = await http.get_member(guild_id, int(user_id))
+                member = await patiently(lambda guild_id=guild_id: http.get_member(guild_id, int(user_id)))
             except discord.NotFound:
                 continue
             except discord.HTTPException as error:
@@ -216,7 +219,7 @@ class DiscordPlatform:
                 continue
             return user_from_payload(member.get("user") or {"id": user_id}, member)
         try:
-            return user_from_payload(await http.get_user(int(user_id)))
+            return user_from_payload(await patiently(lambda: http.get_user(int(user_id))))
         except discord.NotFound:
             return None
         except discord.HTTPException as error:

@@ -158,3 +158,15 @@ async def test_a_refused_embed_is_posted_as_plain_text(adapter: DiscordAdapter, 
     assert sent is not None
     first, second = emulator.sent("POST", rf"/channels/{p.CHANNEL_ID}/messages")
     assert first.status == 400 and second.json["content"] == "Drop\nTomorrow" and "embeds" not in second.json
+
+
+async def test_a_429_discord_py_gives_up_on_is_retried_after_retry_after(adapter: DiscordAdapter,
+                                                                         emulator: DiscordEmulator) -> None:
+    """Without the ``Via`` header (a proxy strips it) discord.py raises at once; Hearth waits and retries."""
+    emulator.rate_limit("POST", rf"/channels/{p.CHANNEL_ID}/messages", retry_after=0.02, via=False)
+    assert await adapter.platform.send(GENERAL, Reply(text="hello")) is not None
+    assert [r.status for r in emulator.sent("POST", rf"/channels/{p.CHANNEL_ID}/messages")][:2] == [429, 200]
+    emulator.rate_limit("PUT", ROLE_PATH, retry_after=0.02, via=False, times=2)
+    assert (await adapter.platform.grant_role(p.NELLY_ID, TIER, "tier")).applied
+    assert [r.status for r in emulator.sent("PUT", ROLE_PATH)] == [429, 429, 204]
+    assert adapter.platform.roles.progress.rate_limited == 2
