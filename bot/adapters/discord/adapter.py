@@ -218,10 +218,10 @@ class DiscordAdapter:
         if self.client is None:
             return
         self._stopping = True
-        await self.interactions.drain(timeout=3.0)  # commands being answered get to finish
+        await self.interactions.drain(timeout=2.0)  # commands being answered get to finish (SIGTERM: < 5 s)
         await self.platform.roles.stop()
         with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(self.events.drained(), timeout=2.0)
+            await asyncio.wait_for(self.events.drained(), timeout=1.0)
         await self.client.close()
         if self._task is not None:
             try:

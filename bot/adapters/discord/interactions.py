@@ -95,6 +95,11 @@ class InteractionHandler:
     async def _caller(self, interaction: discord.Interaction, raw: Mapping[str, Any]) -> Caller:
         guild_id = int(raw["guild_id"]) if raw.get("guild_id") else interaction.guild_id
         member = raw.get("member")
+        if not raw and isinstance(interaction.user, discord.Member):  # not seen by the guard: use discord.py's view
+            user = interaction.user
+            member = {"permissions": str(interaction.permissions.value), "roles": [r.id for r in user.roles],
+                      "nick": user.nick, "user": {"id": str(user.id), "username": user.name,
+                                                  "global_name": user.global_name, "bot": user.bot}}
         user = (member or {}).get("user") or raw.get("user")
         actor = user_from_payload(user, member) if user else unknown_user(interaction.user.id)
         guild = interaction.guild
