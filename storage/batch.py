@@ -9,7 +9,7 @@ Writers:
 - ``ProcessSqliteWriter`` (SQLite, default): a worker process owns one ``sqlite3`` connection. The
   bot's event loop keeps its core for chat events while the other core does the B-tree work; in a
   thread the two would fight over the GIL on every row (measured: 3x slower than the process).
-- ``InlineSqliteWriter`` (SQLite, tests and tiny communities): the same SQL on the event loop thread.
+- ``InlineSqliteWriter`` (SQLite, tests and tiny communities): the same SQL in a thread of this process.
 - ``SqlAlchemyWriter`` (PostgreSQL): SQLAlchemy Core over the app's async engine; the server is
   already another process.
 """
@@ -25,7 +25,7 @@ import os
 import signal
 import sqlite3
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -115,18 +115,39 @@ def write_sqlite(connection: sqlite3.Connection, table: str, key: str, columns: 
 
 
 class InlineSqliteWriter:
+    """The same SQL in this process, on one thread of its own.
+
+    Not on the event loop itself: a write waiting for SQLite's lock there would freeze the loop, and
+    with it the other transaction that holds the lock and needs the loop to finish.
+    """
+
     def __init__(self, path: str) -> None:
-        self._connection = open_sqlite(path)
+        self._path = path
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-writer")
+        self._connection: sqlite3.Connection | None = None
+
+    def _write(self, table: str, key: str, columns: tuple[str, ...], rows: list[Row], aggregate: Aggregate,
+               args: tuple[Any, ...]) -> list[int]:
+        if self._connection is None:
+            self._connection = open_sqlite(self._path)
+        return write_sqlite(self._connection, table, key, columns, rows, aggregate, args)
 
     async def write(self, table: str, key: str, columns: Sequence[str], rows: list[Row], aggregate: Aggregate,
                     *args: Any) -> list[int]:
-        return write_sqlite(self._connection, table, key, tuple(columns), rows, aggregate, args)
+        return await asyncio.get_running_loop().run_in_executor(
+            self._executor, self._write, table, key, tuple(columns), rows, aggregate, args)
 
     async def start(self) -> None:
-        """Nothing to start: the connection opened with the writer."""
+        """Nothing to start: the connection opens with the first write."""
 
     async def close(self) -> None:
-        self._connection.close()
+        def shut() -> None:
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
+
+        await asyncio.get_running_loop().run_in_executor(self._executor, shut)
+        self._executor.shutdown(wait=True)
 
 
 # --- the worker process's side -------------------------------------------------------------------

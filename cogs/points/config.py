@@ -58,7 +58,7 @@ class PointsConfig(BaseModel):
     max_grant: int = Field(10_000, ge=1, le=1_000_000)
     leaderboard_size: int = Field(10, ge=3, le=25)
     # SQLite only: "process" writes the ledger from a worker process (uses a second core; the default),
-    # "inline" writes on the bot's event loop (fine for small communities and tests).
+    # "inline" writes from a thread of the bot process (fine for small communities and tests).
     writer: Literal["process", "inline"] = "process"
 
     @field_validator("rules")
