@@ -29,18 +29,19 @@ NEEDED_FOR: Mapping[str, str] = {
 }
 
 # The bot invite asks for exactly these, each for a feature (docs/discord.md explains each one).
-INVITE_PERMISSIONS = discord.Permissions(
-    view_channel=True,
-    send_messages=True,
-    send_messages_in_threads=True,
-    create_public_threads=True,
-    embed_links=True,
-    attach_files=True,
-    read_message_history=True,
-    manage_messages=True,
-    manage_roles=True,
-    send_polls=True,
-)
+INVITE_PERMISSION_NAMES: Mapping[str, str] = {
+    "view_channel": "View Channels",
+    "read_message_history": "Read Message History",
+    "send_messages": "Send Messages",
+    "send_messages_in_threads": "Send Messages in Threads",
+    "embed_links": "Embed Links",
+    "attach_files": "Attach Files",
+    "create_public_threads": "Create Public Threads",
+    "send_polls": "Send Polls",
+    "manage_messages": "Manage Messages",
+    "manage_roles": "Manage Roles",
+}
+INVITE_PERMISSIONS = discord.Permissions(**dict.fromkeys(INVITE_PERMISSION_NAMES, True))
 
 # Problems Discord reported while one interaction ran (403s from platform actions): the adapter shows
 # them to the moderator who ran the command, because the cog only sees "it didn't work".

@@ -13,7 +13,7 @@ import discord
 
 from bot.adapters.discord.commands import SyncTarget, TreeDiff, diff
 from bot.adapters.discord.endpoints import Endpoints
-from bot.adapters.discord.permissions import INVITE_PERMISSIONS
+from bot.adapters.discord.permissions import INVITE_PERMISSION_NAMES, INVITE_PERMISSIONS
 
 Say = Callable[[str], None]
 
@@ -128,4 +128,4 @@ def invite_url(client_id: int, guild_id: int | None = None) -> str:
 
 
 def permission_names() -> list[str]:
-    return [name.replace("_", " ").title().replace("Guild", "Server") for name, on in INVITE_PERMISSIONS if on]
+    return list(INVITE_PERMISSION_NAMES.values())
