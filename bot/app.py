@@ -18,6 +18,7 @@ from bot.kit.bus import EventBus
 from bot.kit.clock import Clock, SystemClock
 from bot.kit.cog import Cog
 from bot.kit.dispatch import Dispatcher
+from bot.kit.events import MemberForgotten
 from bot.kit.registry import CommandRegistry
 from bot.secrets import Secrets
 from bot.web.metrics import HearthMetrics
@@ -62,6 +63,7 @@ class Hearth:
             instance_secret=secrets.instance, profile_sections=ProfileSections(), points=self.points,
             webhook_secrets=secrets.webhook,
         )
+        self.bus.subscribe(MemberForgotten, self._forget_cached)
         self.cogs: list[Cog] = load_cogs(config.cogs.enabled, self.services)
         for cog in self.cogs:
             self._register(cog)
@@ -69,6 +71,10 @@ class Hearth:
         self.web_server: WebServer | None = None
         self._started_cogs: list[Cog] = []
         self._points_started = False
+
+    async def _forget_cached(self, event: MemberForgotten) -> None:
+        self.members.forget(event.platform_users, event.member_id)
+        self.points.ranks.remove(event.member_id)
 
     def _register(self, cog: Cog) -> None:
         self.registry.add_all(cog.commands())

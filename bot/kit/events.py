@@ -123,6 +123,15 @@ class MembersMerged(Event):
 
 
 @dataclass(frozen=True)
+class MemberForgotten(Event):
+    """A member's personal data was erased (``/forget_me``): drop anything cached about them."""
+
+    member_id: int
+    platform_users: tuple[tuple[str, str], ...]
+    at: datetime
+
+
+@dataclass(frozen=True)
 class IdentityLinked(Event):
     member_id: int
     platform: str

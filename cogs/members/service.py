@@ -81,6 +81,12 @@ class MemberService:
             self._remember((platform, user_id), member_id)
         return len(rows)
 
+    def forget(self, platform_users: tuple[tuple[str, str], ...], member_id: int) -> None:
+        """Drop a forgotten member from the caches: their next message starts a new member."""
+        for key in platform_users:
+            self._cache.pop(key, None)
+        self._joined.pop(member_id, None)
+
     def cached(self, user: PlatformUser) -> int | None:
         """The member id if this process already knows the account (no I/O: for per-message hot paths)."""
         return self._cache.get((user.platform, user.user_id))

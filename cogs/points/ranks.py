@@ -37,6 +37,11 @@ class RankIndex:
             self._sorted.remove(-moved)
             self.add(kept, moved)
 
+    def remove(self, member_id: int) -> None:
+        old = self._points.pop(member_id, None)
+        if old is not None:
+            self._sorted.remove(-old)
+
     def points(self, member_id: int) -> int:
         return self._points.get(member_id, 0)
 

@@ -25,16 +25,19 @@ class LedgerEntry(Base):
         Index("ix_points_ledger_actor", "actor_member_id", "created_at",
               sqlite_where=text("actor_member_id IS NOT NULL"),
               postgresql_where=text("actor_member_id IS NOT NULL")),
+        # A forgotten member's awards stay, anonymised: the community's totals and history keep adding up.
+        {"info": {"on_forget": "anonymise"}},
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    source_key: Mapped[str] = mapped_column(String(200), unique=True)
+    # Keys embed platform message and user ids: replaced when a member is forgotten.
+    source_key: Mapped[str] = mapped_column(String(200), unique=True, info={"personal": "unique"})
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
     rule: Mapped[str] = mapped_column(String(32))
     amount: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     season_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    note: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    note: Mapped[str | None] = mapped_column(String(200), nullable=True, info={"personal": True})
     actor_member_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 

@@ -25,6 +25,8 @@ class SeasonResult(Base):
     """The archived final top N of an ended season."""
 
     __tablename__ = "season_results"
+    # Past podiums stay (anonymised) when a member asks to be forgotten.
+    __table_args__ = {"info": {"on_forget": "anonymise"}}
 
     season_id: Mapped[int] = mapped_column(ForeignKey("seasons.id"), primary_key=True)
     rank: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -46,3 +48,20 @@ class MemberTier(Base):
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), primary_key=True)
     tier: Mapped[str] = mapped_column(String(40))
     since: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class TierRoleGrant(Base):
+    """A role (Telegram: a gated chat) Hearth gave one account for a tier.
+
+    Only roles recorded here are ever taken back, so a role a moderator gave by hand stays; and a start-up
+    reconcile grants what is missing without asking the platform who holds what.
+    """
+
+    __tablename__ = "tier_role_grants"
+
+    platform: Mapped[str] = mapped_column(String(20), primary_key=True)
+    platform_user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    role_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    tier: Mapped[str] = mapped_column(String(40))
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime())
