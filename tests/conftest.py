@@ -48,10 +48,18 @@ def template_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+# HEARTH_TEST_DATABASE=postgresql runs the whole suite on PostgreSQL (parity: the same tests, both backends).
+ON_POSTGRES = os.environ.get("HEARTH_TEST_DATABASE", "sqlite").lower().startswith("postgres")
+
+
 @pytest.fixture
-def database_url(template_database: Path, tmp_path: Path) -> str:
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if ON_POSTGRES:
+        template: str = request.getfixturevalue("postgres_template")
+        server: PostgresServer = request.getfixturevalue("postgres_server")
+        return server.create_database("t_" + uuid.uuid4().hex[:12], template=template)
     path = tmp_path / "hearth.db"
-    shutil.copy(template_database, path)
+    shutil.copy(request.getfixturevalue("template_database"), path)
     return f"sqlite+aiosqlite:///{path}"
 
 
@@ -105,6 +113,14 @@ def postgres_server() -> Iterator[PostgresServer]:
         pytest.skip(str(problem))
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_server: PostgresServer) -> str:
+    """Migrated once; each test's database is a copy (CREATE DATABASE … TEMPLATE is a file copy)."""
+    name = "hearth_template"
+    upgrade(postgres_server.create_database(name))
+    return name
 
 
 @pytest.fixture

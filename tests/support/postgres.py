@@ -55,8 +55,9 @@ class PostgresServer:
             command = ["runuser", "-u", "postgres", "--", *command]
         subprocess.run(command, check=True, capture_output=True, timeout=60)
 
-    def create_database(self, name: str) -> str:
-        self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "hearth", name)
+    def create_database(self, name: str, template: str | None = None) -> str:
+        extra = ["-T", template] if template else []
+        self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "hearth", *extra, name)
         return self.url(name)
 
     def stop(self) -> None:
