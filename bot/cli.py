@@ -20,6 +20,7 @@ from bot.cli_support import (
     run_async,
     upgrade_checked,
 )
+from bot.adapters.discord.cli import discord_group
 from bot.cli_transfer import export_group, import_group
 from bot.config import ConfigError, load_config
 from storage.database import Database
@@ -154,6 +155,7 @@ def config_check(config_path: Path | None) -> None:
 
 main.add_command(import_group)
 main.add_command(export_group)
+main.add_command(discord_group)
 
 if __name__ == "__main__":
     main()
