@@ -13,12 +13,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from cogs import AVAILABLE
+from cogs.badges.config import BadgesConfig
 from cogs.points.config import PointsConfig
 from cogs.purchases.config import PurchasesConfig
 from cogs.rituals.config import RitualsConfig
+from cogs.tiers.config import TiersConfig
 
 DEFAULT_CONFIG_PATH = Path("config.toml")
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/hearth.db"
@@ -76,7 +78,8 @@ class LogConfig(Section):
 
 
 class CogsConfig(Section):
-    enabled: list[str] = Field(default_factory=lambda: ["help", "profile", "link", "points", "rituals", "purchases"])
+    enabled: list[str] = Field(default_factory=lambda: ["help", "profile", "link", "points", "rituals", "purchases",
+                                                        "tiers", "badges"])
 
     @field_validator("enabled")
     @classmethod
@@ -135,7 +138,15 @@ class HearthConfig(Section):
     points: PointsConfig = PointsConfig()
     purchases: PurchasesConfig = PurchasesConfig()
     rituals: RitualsConfig = RitualsConfig()
+    tiers: TiersConfig = TiersConfig()
+    badges: BadgesConfig = BadgesConfig()
     data_dir: str = "data"
+
+    @field_validator("tiers", "badges")
+    @classmethod
+    def _condition_names(cls, value: TiersConfig | BadgesConfig, info: ValidationInfo) -> TiersConfig | BadgesConfig:
+        # Badge and tier conditions name points rules and tiers: checked against the sections validated before.
+        return value.check_names(info.data.get("points"), info.data.get("tiers"))
 
 
 # Environment variable → the config key it overrides.

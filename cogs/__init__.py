@@ -20,6 +20,8 @@ AVAILABLE: dict[str, str] = {
     "points": "cogs.points",
     "purchases": "cogs.purchases",
     "rituals": "cogs.rituals",
+    "tiers": "cogs.tiers",
+    "badges": "cogs.badges",
 }
 
 

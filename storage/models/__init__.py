@@ -12,7 +12,7 @@ from storage.models.purchases import (
     PurchaseRoleGrant,
     PurchaseSyncCursor,
 )
-from storage.models.rewards import MemberBadge, MemberTier, Season, SeasonResult
+from storage.models.rewards import MemberBadge, MemberTier, Season, SeasonResult, TierRoleGrant
 from storage.models.rituals import (
     Ritual,
     RitualEntry,
@@ -60,4 +60,5 @@ __all__ = [
     "RuleCount",
     "Season",
     "SeasonResult",
+    "TierRoleGrant",
 ]
