@@ -8,7 +8,6 @@ call to Hearth; without the key nobody can. Hearth keeps only a keyed hash of ea
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 from collections import defaultdict, deque
 from dataclasses import dataclass
@@ -36,14 +35,14 @@ class ClaimCodes:
 
     def __init__(self, secret: bytes) -> None:
         self._secret = secret
-        self.claim_key = hmac.new(secret, b"hearth-claim-key", hashlib.sha256).hexdigest()
+        self.claim_key = hmac.digest(secret, b"hearth-claim-key", "sha256").hex()
 
     def code(self, provider: str, order_id: str) -> str:
-        mac = hmac.new(self.claim_key.encode(), f"{provider}:{order_id}".encode(), hashlib.sha256)
-        return mac.hexdigest()[:CODE_LENGTH].upper()
+        mac = hmac.digest(self.claim_key.encode(), f"{provider}:{order_id}".encode(), "sha256")
+        return mac.hex()[:CODE_LENGTH].upper()
 
     def hash(self, code: str) -> str:
-        return hmac.new(self._secret, b"claim:" + normalise_code(code).encode(), hashlib.sha256).hexdigest()
+        return hmac.digest(self._secret, b"claim:" + normalise_code(code).encode(), "sha256").hex()
 
     def hash_for(self, provider: str, order_id: str) -> str:
         return self.hash(self.code(provider, order_id))

@@ -6,7 +6,6 @@ addresses, phone numbers and IPs are never copied, and the email only survives a
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import html
 import json
@@ -30,7 +29,7 @@ def customer_key(secret: bytes, email: object) -> str | None:
     """HMAC-SHA256 of the trimmed, lowercased email with the instance secret; the only trace of an email."""
     if not isinstance(email, str) or not email.strip():
         return None
-    return hmac.new(secret, email.strip().lower().encode("utf-8"), hashlib.sha256).hexdigest()
+    return hmac.digest(secret, email.strip().lower().encode("utf-8"), "sha256").hex()
 
 
 def parse_json(body: bytes) -> Any:

@@ -14,7 +14,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, insert, select, update
+from sqlalchemy import and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from bot.kit.clock import Clock
@@ -76,8 +76,8 @@ class InboxProcessor:
 
     async def pending_count(self) -> int:
         async with self._db.session() as session:
-            return len((await session.execute(select(PurchaseDelivery.id).where(
-                PurchaseDelivery.processed_at.is_(None)).limit(100_000))).all())
+            return int(await session.scalar(select(func.count()).select_from(PurchaseDelivery).where(
+                PurchaseDelivery.processed_at.is_(None))) or 0)
 
     # --- one batch -----------------------------------------------------------------------------
 
@@ -129,8 +129,9 @@ class InboxProcessor:
             if len(claimed) != len(ids):
                 raise Conflict("deliveries claimed by another process")
             if read_versions:
+                # FOR UPDATE: on PostgreSQL the rows stay ours until commit (SQLite already holds its write lock).
                 current = dict((await session.execute(select(PURCHASES.c.id, PURCHASES.c.version).where(
-                    PURCHASES.c.id.in_(list(read_versions))))).all())
+                    PURCHASES.c.id.in_(list(read_versions))).with_for_update())).all())
                 if current != read_versions:
                     raise Conflict("orders changed since they were read")
             await self._attach_members(session, states, now)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import hmac
 from collections.abc import Mapping
 from datetime import datetime
@@ -25,7 +24,7 @@ def _equal(expected: bytes, given: str) -> bool:
 
 
 def _mac(key: bytes, message: bytes) -> bytes:
-    return hmac.new(key, message, hashlib.sha256).digest()
+    return hmac.digest(key, message, "sha256")
 
 
 def _header(headers: Mapping[str, str], name: str) -> str:

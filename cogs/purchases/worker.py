@@ -19,11 +19,13 @@ from cogs.purchases.roles import RoleKeeper
 
 log = logging.getLogger("hearth.purchases")
 
-GATHER_SECONDS = 0.05
+GATHER_SECONDS = 0.2
 BUSY_SECONDS = 0.2
 
 
 class PurchaseWorker:
+    """One background task (and ``run_once`` for callers that need results now), serialised by one lock."""
+
     def __init__(self, processor: InboxProcessor, effects: Effects, roles: RoleKeeper, claims: ClaimService,
                  poll_seconds: float, pending_claim_age: timedelta) -> None:
         self.processor = processor
@@ -59,22 +61,24 @@ class PurchaseWorker:
 
     async def _run(self) -> None:
         failures = 0
-        sweep_due = True
+        last_sweep = -self.poll_seconds
         while not self._stopping:
             try:
-                if not sweep_due:
+                if self._intake_busy():
                     # Woken by a delivery: let a burst gather first, so it is merged in a few large batches.
                     await asyncio.sleep(GATHER_SECONDS)
-                await self.run_once(sweep=sweep_due)
+                sweep = time.monotonic() - last_sweep >= self.poll_seconds
+                await self.run_once(sweep=sweep)
+                if sweep:
+                    last_sweep = time.monotonic()
                 failures = 0
             except Exception:
                 failures += 1
                 log.exception("processing store deliveries failed (attempt %d); retrying", failures)
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds * min(2 ** failures, 16))
-                sweep_due = False
             except TimeoutError:
-                sweep_due = True
+                pass
             self._wake.clear()
 
     async def run_once(self, *, sweep: bool = True) -> int:

@@ -81,13 +81,15 @@ async def make_store(template_database: Path, tmp_path: Path) -> AsyncIterator[R
     started: list[StoreRig] = []
 
     async def build(toml: str = "", *, secrets: dict[str, str] | None = None, clock: ManualClock | None = None,
-                    name: str | None = None) -> StoreRig:
+                    name: str | None = None, database_url: str | None = None) -> StoreRig:
         folder = tmp_path / (name or f"rig{len(started)}")
         folder.mkdir()
-        shutil.copy(template_database, folder / "hearth.db")
+        if database_url is None:
+            shutil.copy(template_database, folder / "hearth.db")
+            database_url = f"sqlite+aiosqlite:///{folder}/hearth.db"
         config_file = folder / "config.toml"
         config_file.write_text(f'data_dir = "{folder}"\n{COGS}[web]\nport = 0\n{toml}')
-        config = load_config(config_file, environ={"HEARTH_DATABASE_URL": f"sqlite+aiosqlite:///{folder}/hearth.db",
+        config = load_config(config_file, environ={"HEARTH_DATABASE_URL": database_url,
                                                    "HEARTH_POINTS_WRITER": "inline"})
         hearth = Hearth(config, Secrets(instance=INSTANCE_SECRET, webhook=SECRETS if secrets is None else secrets),
                         clock=clock or ManualClock())

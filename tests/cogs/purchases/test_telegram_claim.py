@@ -1,4 +1,4 @@
-"""The thank-you link through the real Telegram adapter: ``t.me/<bot>?start=claim_<code>`` → linked + gated-chat invite."""
+"""The thank-you link through the real Telegram adapter: ``t.me/<bot>?start=claim_<code>`` → linked + invited."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from cogs.purchases.claims import ClaimCodes
 from cogs.purchases.cog import PurchasesCog
 from cogs.purchases.inbox import Delivery
 from cogs.purchases.records import OrderRecord, dump
-from tests.bot.adapters.telegram.conftest import emulator, make_rig, ssl_context  # noqa: F401 (fixtures)
+
+# The Telegram adapter tests' fixtures (the emulator and a Hearth wired to it), reused as they are.
+from tests.bot.adapters.telegram.conftest import emulator, make_rig, ssl_context  # noqa: F401
 from tests.bot.adapters.telegram.support import ALICE, RigFactory
 from tests.cogs.purchases import signing
 from tests.emulators.telegram import private_chat
@@ -15,7 +17,8 @@ from tests.emulators.telegram import private_chat
 BUYERS_CHAT = -1005550002222
 
 
-async def test_start_claim_deep_link_links_the_order_and_invites_to_the_buyers_chat(make_rig: RigFactory) -> None:
+async def test_start_claim_deep_link_links_the_order_and_invites_to_the_buyers_chat(
+        make_rig: RigFactory) -> None:  # noqa: F811 (the fixture imported above)
     rig = await make_rig(f'[purchases]\nbuyer_roles = {{ telegram = "{BUYERS_CHAT}" }}\n')
     cog = next(c for c in rig.hearth.cogs if isinstance(c, PurchasesCog))
     order = OrderRecord(provider="shopify", order_id="820982911946154508", status="paid", order_number="#9999",
