@@ -78,8 +78,8 @@ class LogConfig(Section):
 
 
 class CogsConfig(Section):
-    enabled: list[str] = Field(default_factory=lambda: ["help", "profile", "link", "points", "rituals", "purchases",
-                                                        "tiers", "badges"])
+    enabled: list[str] = Field(default_factory=lambda: ["help", "profile", "link", "points", "privacy", "rituals",
+                                                        "purchases", "tiers", "badges"])
 
     @field_validator("enabled")
     @classmethod

@@ -18,6 +18,7 @@ AVAILABLE: dict[str, str] = {
     "profile": "cogs.profile",
     "link": "cogs.link",
     "points": "cogs.points",
+    "privacy": "cogs.privacy",
     "purchases": "cogs.purchases",
     "rituals": "cogs.rituals",
     "tiers": "cogs.tiers",
