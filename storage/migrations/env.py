@@ -20,6 +20,8 @@ def _run(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        # Objects a migration creates on purpose outside the models (full-text search) are not "removed".
+        include_name=lambda name, _type, _parents: name not in target_metadata.info.get("unmodelled", ()),
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -1,6 +1,20 @@
 """Typed SQLAlchemy models. Each feature owns its module; Alembic sees them all through ``Base``."""
 
 from storage.models.base import Base
+from storage.models.community import (
+    Answer,
+    FaqEntry,
+    Idea,
+    IdeaDraft,
+    IdeaPost,
+    IdeaVote,
+    Poll,
+    PollOption,
+    PollPost,
+    PollVote,
+    Question,
+    RoadmapReveal,
+)
 from storage.models.members import Identity, LinkCode, Member
 from storage.models.points import LedgerEntry, MemberPoints, PostStats, RuleCount
 from storage.models.purchases import (
@@ -29,7 +43,13 @@ from storage.models.rituals import (
 )
 
 __all__ = [
+    "Answer",
     "Base",
+    "FaqEntry",
+    "Idea",
+    "IdeaDraft",
+    "IdeaPost",
+    "IdeaVote",
     "Identity",
     "LedgerEntry",
     "LinkCode",
@@ -37,6 +57,10 @@ __all__ = [
     "MemberBadge",
     "MemberPoints",
     "MemberTier",
+    "Poll",
+    "PollOption",
+    "PollPost",
+    "PollVote",
     "PostStats",
     "Purchase",
     "PurchaseClaim",
@@ -45,6 +69,7 @@ __all__ = [
     "PurchaseRefund",
     "PurchaseRoleGrant",
     "PurchaseSyncCursor",
+    "Question",
     "Ritual",
     "RitualEntry",
     "RitualMemberSettings",
@@ -57,6 +82,7 @@ __all__ = [
     "RitualRsvp",
     "RitualStreak",
     "RitualWeeklyActive",
+    "RoadmapReveal",
     "RuleCount",
     "Season",
     "SeasonResult",
