@@ -17,8 +17,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 
 from cogs import AVAILABLE
 from cogs.badges.config import BadgesConfig
+from cogs.ideas.config import IdeasConfig
 from cogs.points.config import PointsConfig
+from cogs.polls.config import PollsConfig
 from cogs.purchases.config import PurchasesConfig
+from cogs.qa.config import QaConfig
 from cogs.rituals.config import RitualsConfig
 from cogs.tiers.config import TiersConfig
 
@@ -79,7 +82,7 @@ class LogConfig(Section):
 
 class CogsConfig(Section):
     enabled: list[str] = Field(default_factory=lambda: ["help", "profile", "link", "points", "privacy", "rituals",
-                                                        "purchases", "tiers", "badges"])
+                                                        "purchases", "tiers", "badges", "polls", "ideas", "qa"])
 
     @field_validator("enabled")
     @classmethod
@@ -140,6 +143,9 @@ class HearthConfig(Section):
     rituals: RitualsConfig = RitualsConfig()
     tiers: TiersConfig = TiersConfig()
     badges: BadgesConfig = BadgesConfig()
+    polls: PollsConfig = PollsConfig()
+    ideas: IdeasConfig = IdeasConfig()
+    qa: QaConfig = QaConfig()
     data_dir: str = "data"
 
     @field_validator("tiers", "badges")

@@ -23,6 +23,9 @@ AVAILABLE: dict[str, str] = {
     "rituals": "cogs.rituals",
     "tiers": "cogs.tiers",
     "badges": "cogs.badges",
+    "polls": "cogs.polls",
+    "ideas": "cogs.ideas",
+    "qa": "cogs.qa",
 }
 
 
