@@ -44,7 +44,8 @@ async def test_private_text_reply_and_mentions(rig: Rig) -> None:
                                            entities=[{"type": "mention", "offset": 7, "length": 6},
                                                      {"type": "mention", "offset": 18, "length": 9}]))
     await rig.emulator.wait_for(lambda: len(rig.of(MessagePosted)) == 3)
-    answer = rig.of(MessagePosted)[2]
+    # Updates may be handled concurrently: find the answer by its text, not its position.
+    answer = next(m for m in rig.of(MessagePosted) if m.text.startswith("me and"))
     assert answer.reply_to is not None and answer.reply_to.message_id == str(original["message_id"])
     # Only people Hearth can identify: an unknown @name in chatter is not a member.
     assert [m.user_id for m in answer.mentions] == ["2222222"]
