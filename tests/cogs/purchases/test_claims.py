@@ -94,3 +94,17 @@ async def test_verify_links_by_number_and_email_without_saying_which_part_was_wr
     assert "Too many attempts" in await dm.text(user("alice"), "/verify 1001 alice@example.com")
     in_group = await rig.chat.text(user("bob"), "/verify 1001 alice@example.com")
     assert "private chat" in in_group
+
+
+async def test_linking_accounts_moves_orders_and_gives_the_new_account_its_buyer_role(
+        make_store: RigFactory) -> None:
+    rig = await make_store('[purchases]\nbuyer_roles = { memory = "buyers" }\n')
+    older, buyer = user("ana_old"), user("ana_new")
+    await rig.chat.text(older, "/profile")  # seen first: the kept member when the two are linked
+    code = await paid_order(rig, 31)
+    await rig.chat.text(buyer, f"/claim {code}")
+    assert [(s.target, s.detail) for s in rig.platform.sent if s.kind == "grant"] == [("ana_new", "buyers")]
+    link_code = (await rig.chat.text(older, "/link")).splitlines()[1].strip()
+    assert "Linked!" in await rig.chat.text(buyer, f"/link {link_code}")
+    assert "Orders: 1" in await rig.chat.text(older, "/profile")
+    assert ("ana_old", "buyers") in [(s.target, s.detail) for s in rig.platform.sent if s.kind == "grant"]
