@@ -113,6 +113,9 @@ class ConsolePlatform:
     async def fetch_user(self, user_id: str) -> PlatformUser:
         return console_user(user_id)
 
+    async def create_invite_link(self, place: Place, name: str) -> str | None:
+        return None  # the console is one local chat: nobody joins it
+
 
 def _start_reader(stream: TextIO, interactive: bool, prompt: Callable[[], str],
                   loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[str | None]) -> None:

@@ -124,3 +124,8 @@ class Platform(Protocol):
 
     async def fetch_user(self, user_id: str) -> PlatformUser | None:
         """Look a user up by id; ``None`` if unknown."""
+
+    async def create_invite_link(self, place: Place, name: str) -> str | None:
+        """A reusable invite link to a chat, named (at most 32 characters) so joins through it can be attributed:
+        Telegram reports the link a joiner used. ``None`` where the platform can't make one or wouldn't say who
+        used it (Discord, the console) — callers fall back to a configured invite."""

@@ -11,7 +11,7 @@ from bot.kit.reply import Poll, Reply
 
 @dataclass
 class Sent:
-    kind: str  # send | reply | edit | delete | thread | poll | dm | grant | revoke
+    kind: str  # send | reply | edit | delete | thread | poll | dm | grant | revoke | invite
     target: str
     reply: Reply | None = None
     poll: Poll | None = None
@@ -72,3 +72,7 @@ class MemoryPlatform:
 
     async def fetch_user(self, user_id: str) -> PlatformUser | None:
         return self.users.get(user_id)
+
+    async def create_invite_link(self, place: Place, name: str) -> str | None:
+        self.sent.append(Sent("invite", place.key, detail=name))
+        return f"https://invite.{self.name}.test/{place.chat_id}/{next(self._ids)}"

@@ -203,6 +203,11 @@ class DiscordPlatform:
     async def revoke_role(self, user_id: str, role: Role, reason: str) -> RoleChange:
         return await self._change_role(user_id, role, reason, False)
 
+    async def create_invite_link(self, place: Place, name: str) -> str | None:
+        """None: Discord doesn't tell a bot which invite a member joined through, so a per-member invite couldn't
+        be attributed; features show the server invite from their config instead."""
+        return None
+
     async def fetch_user(self, user_id: str) -> PlatformUser | None:
         """The member as the server shows them (nickname), else the plain account; ``None`` if unknown."""
         if not user_id.isdigit():

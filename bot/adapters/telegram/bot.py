@@ -97,6 +97,13 @@ class HearthBot(ExtBot[None]):
         link = result.get("invite_link") if isinstance(result, dict) else None
         return link if isinstance(link, str) else None
 
+    async def named_invite(self, chat_id: int, *, name: str) -> str | None:
+        """A reusable createChatInviteLink with a name: Telegram reports it (link and name) with every join it
+        brings, which is what referral attribution needs. Only the link is read, as in ``one_time_invite``."""
+        result = await self._post("createChatInviteLink", {"chat_id": chat_id, "name": name})
+        link = result.get("invite_link") if isinstance(result, dict) else None
+        return link if isinstance(link, str) else None
+
 
 def is_malformed(update: Update) -> bool:
     return bool(update.api_kwargs.get(MALFORMED))

@@ -299,6 +299,16 @@ class TelegramPlatform:
         log.info("removed Telegram user %s from chat %s: %s", user, chat_id, reason)
         return RoleChange(applied=True)
 
+    async def create_invite_link(self, place: Place, name: str) -> str | None:
+        """A named invite link to a group (the bot must be an admin allowed to invite users)."""
+        try:
+            chat_id = _number(place.chat_id, "chat")
+        except BadReference as problem:
+            log.info("no invite link: %s", problem)
+            return None
+        return await self._call(chat_id, "an invite link", lambda chat: self.bot.named_invite(chat, name=name[:32]),
+                                paced=False)
+
     async def fetch_user(self, user_id: str) -> PlatformUser | None:
         known = self.users.by_id(user_id)
         if known is not None or not user_id.isdigit():
