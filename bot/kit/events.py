@@ -197,6 +197,26 @@ class TierChanged(Event):
 
 
 @dataclass(frozen=True)
+class MemberActivated(Event):
+    """A member finished the onboarding checklist (``via`` says how they got there)."""
+
+    member_id: int
+    at: datetime
+    via: str = "checklist"
+
+
+@dataclass(frozen=True)
+class StageChanged(Event):
+    """A member moved lifecycle stage (new, activated, power_user, advocate); ``old_stage`` None = first seen."""
+
+    member_id: int
+    old_stage: str | None
+    new_stage: str
+    at: datetime
+    reason: str = ""
+
+
+@dataclass(frozen=True)
 class SeasonEnded(Event):
     season_id: int
     name: str
