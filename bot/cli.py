@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from bot.adapters.discord.cli import discord_group
 from bot.cli_support import (
     EXIT_CONFIG,
     Setup,
@@ -20,7 +21,6 @@ from bot.cli_support import (
     run_async,
     upgrade_checked,
 )
-from bot.adapters.discord.cli import discord_group
 from bot.cli_transfer import export_group, import_group
 from bot.config import ConfigError, load_config
 from storage.database import Database
