@@ -19,9 +19,6 @@ from cogs.purchases.roles import RoleKeeper
 from cogs.purchases.routes import WebhookRoutes
 from cogs.purchases.worker import PurchaseWorker
 
-# How the webhook inbox commits on SQLite (see InboxWriter): measured fastest on the event loop.
-INBOX_MODE = "inline"
-
 if TYPE_CHECKING:
     from cogs.services import Services
 
@@ -36,7 +33,7 @@ def setup(services: Services) -> Cog:
     effects = Effects(database, services.bus, clock, services.points, roles, config, services.config.points)
     processor = InboxProcessor(database, clock, codes, pending_claim_age=pending_age)
     worker = PurchaseWorker(processor, effects, roles, claims, config.poll_seconds, pending_age)
-    writer = InboxWriter(database, on_written=worker.wake, mode=INBOX_MODE)
+    writer = InboxWriter(database, on_written=worker.wake)
     routes = WebhookRoutes(writer, clock, services.instance_secret, services.webhook_secrets,
                            config.tolerance_seconds)
     routes.add_to(services.web)

@@ -66,7 +66,6 @@ class PurchasesCog(Cog):
         return ((MembersMerged, self.on_merge), (IdentityLinked, self.on_identity_linked))
 
     async def start(self) -> None:
-        await self.writer.start()
         await self.worker.start()
 
     async def stop(self) -> None:

@@ -90,11 +90,15 @@ class InboxProcessor:
                 return [], {}
             keys = {(record.provider, record.order_id) for _, _, record in rows}
             order_ids = sorted({order_id for _, order_id in keys})
+            providers = sorted({provider for provider, _ in keys})
+            # Both key columns in the condition, so the (provider, order_id) index is used: no table scan.
             found = (await session.execute(select(PURCHASES.c.id, *(PURCHASES.c[n] for n in MERGED_COLUMNS))
-                                           .where(PURCHASES.c.order_id.in_(order_ids)))).mappings().all()
+                                           .where(PURCHASES.c.provider.in_(providers),
+                                                  PURCHASES.c.order_id.in_(order_ids)))).mappings().all()
             states = {(r["provider"], r["order_id"]): OrderState(**r) for r in found
                       if (r["provider"], r["order_id"]) in keys}
-            refunds = (await session.execute(select(REFUNDS).where(REFUNDS.c.order_id.in_(order_ids)))).all()
+            refunds = (await session.execute(select(REFUNDS).where(REFUNDS.c.provider.in_(providers),
+                                                                   REFUNDS.c.order_id.in_(order_ids)))).all()
         for row in refunds:
             state = states.get((row.provider, row.order_id))
             if state is not None:

@@ -51,7 +51,8 @@ class WebhookRoutes:
         self._writer = writer
         self._clock = clock
         self._instance = instance_secret
-        self._secrets = secrets
+        # Whitespace separates a secret being rotated out from its successor.
+        self._secrets = {provider: value.split() for provider, value in secrets.items()}
         self._tolerance = tolerance
         self.accepted = 0
         self.duplicates = 0
@@ -83,7 +84,7 @@ class WebhookRoutes:
         return bytes(body)
 
     def _secret(self, provider: str) -> list[str]:
-        return self._secrets.get(provider, "").split()
+        return self._secrets.get(provider, [])
 
     async def _receive(self, request: web.Request, provider: str, verify: Callable[[bytes, Any], None],
                        parse: Callable[[bytes, Any], tuple[Record | None, str, str]]) -> web.Response:
