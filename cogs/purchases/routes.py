@@ -109,7 +109,12 @@ class WebhookRoutes:
             return _reply(200, status="ignored", topic=topic[:60])
         delivery = Delivery(delivery_key=f"{provider}:{topic[:60]}:{delivery_id}"[:200], provider=provider,
                             topic=topic[:60], payload=dump(record), received_at=self._clock.now())
-        if await self._writer.put(delivery):
+        try:
+            new = await self._writer.put(delivery)
+        except Exception as problem:  # the database is unavailable: not stored, so the store must retry
+            log.warning("couldn't store a %s webhook, answering 503: %s", provider, problem)
+            return _reply(503, error="temporarily unavailable, retry later")
+        if new:
             self.accepted += 1
             return _status(ACCEPTED)
         self.duplicates += 1
