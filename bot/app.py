@@ -61,7 +61,8 @@ class Hearth:
             config=config, database=self.database, bus=self.bus, clock=self.clock, members=self.members,
             registry=self.registry, scheduler=self.scheduler, web=self.web_app, platforms=self.platforms,
             instance_secret=secrets.instance, profile_sections=ProfileSections(), points=self.points,
-            webhook_secrets=secrets.webhook,
+            webhook_secrets=secrets.webhook, store_api_tokens=secrets.store_api,
+            crm_webhook_secret=secrets.crm_webhook, prometheus=self.metrics.registry,
         )
         self.bus.subscribe(MemberForgotten, self._forget_cached)
         self.cogs: list[Cog] = load_cogs(config.cogs.enabled, self.services)

@@ -23,6 +23,8 @@ from bot.cli_support import (
 )
 from bot.cli_transfer import export_group, import_group
 from bot.config import ConfigError, load_config
+from cogs.lifecycle.cli import outbox_group
+from cogs.referrals.cli import export_referrals
 from storage.database import Database
 from storage.migrate import head_revision, schema_status
 
@@ -156,6 +158,8 @@ def config_check(config_path: Path | None) -> None:
 main.add_command(import_group)
 main.add_command(export_group)
 main.add_command(discord_group)
+main.add_command(outbox_group)
+export_group.add_command(export_referrals)
 
 if __name__ == "__main__":
     main()

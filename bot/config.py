@@ -18,12 +18,17 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 from cogs import AVAILABLE
 from cogs.badges.config import BadgesConfig
 from cogs.ideas.config import IdeasConfig
+from cogs.launches.config import LaunchesConfig
+from cogs.lifecycle.config import LifecycleConfig
+from cogs.onboarding.config import OnboardingConfig
 from cogs.points.config import PointsConfig
 from cogs.polls.config import PollsConfig
 from cogs.purchases.config import PurchasesConfig
 from cogs.qa.config import QaConfig
+from cogs.referrals.config import ReferralsConfig
 from cogs.rituals.config import RitualsConfig
 from cogs.tiers.config import TiersConfig
+from cogs.ugc.config import UgcConfig
 
 DEFAULT_CONFIG_PATH = Path("config.toml")
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/hearth.db"
@@ -82,7 +87,8 @@ class LogConfig(Section):
 
 class CogsConfig(Section):
     enabled: list[str] = Field(default_factory=lambda: ["help", "profile", "link", "points", "privacy", "rituals",
-                                                        "purchases", "tiers", "badges", "polls", "ideas", "qa"])
+                                                        "purchases", "onboarding", "lifecycle", "tiers", "badges",
+                                                        "polls", "ideas", "qa", "ugc", "referrals", "launches"])
 
     @field_validator("enabled")
     @classmethod
@@ -146,6 +152,11 @@ class HearthConfig(Section):
     polls: PollsConfig = PollsConfig()
     ideas: IdeasConfig = IdeasConfig()
     qa: QaConfig = QaConfig()
+    onboarding: OnboardingConfig = OnboardingConfig()
+    lifecycle: LifecycleConfig = LifecycleConfig()
+    ugc: UgcConfig = UgcConfig()
+    referrals: ReferralsConfig = ReferralsConfig()
+    launches: LaunchesConfig = LaunchesConfig()
     data_dir: str = "data"
 
     @field_validator("tiers", "badges")

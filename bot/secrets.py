@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 WEBHOOK_PROVIDERS = ("shopify", "woocommerce", "stripe", "standard", "lemonsqueezy")
+STORE_API_PROVIDERS = ("shopify",)
 SECRET_FILE = "secret"
 
 
@@ -20,11 +21,15 @@ class Secrets:
     discord_token: str | None = field(default=None, repr=False)
     telegram_token: str | None = field(default=None, repr=False)
     webhook: Mapping[str, str] = field(default_factory=dict, repr=False)
+    # Store Admin API tokens the running bot uses, by provider (shopify: HEARTH_SHOPIFY_ADMIN_TOKEN).
+    store_api: Mapping[str, str] = field(default_factory=dict, repr=False)
+    # Signs outbound CRM webhooks (Standard Webhooks, whsec_…): HEARTH_CRM_WEBHOOK_SECRET.
+    crm_webhook: str | None = field(default=None, repr=False)
 
     def values(self) -> list[str]:
         """Every secret as text, for log redaction."""
         found = [self.instance.decode("utf-8", "ignore"), self.discord_token, self.telegram_token,
-                 *self.webhook.values()]
+                 *self.webhook.values(), *self.store_api.values(), self.crm_webhook]
         return [value for value in found if value and len(value) >= 6]
 
 
@@ -52,9 +57,12 @@ def load_secrets(environ: Mapping[str, str], data_dir: Path) -> Secrets:
         return value or None
 
     webhook = {p: v for p in WEBHOOK_PROVIDERS if (v := get(f"HEARTH_{p.upper()}_WEBHOOK_SECRET"))}
+    store_api = {p: v for p in STORE_API_PROVIDERS if (v := get(f"HEARTH_{p.upper()}_ADMIN_TOKEN"))}
     return Secrets(
         instance=_instance_secret(environ, data_dir),
         discord_token=get("HEARTH_DISCORD_TOKEN"),
         telegram_token=get("HEARTH_TELEGRAM_TOKEN"),
+        crm_webhook=get("HEARTH_CRM_WEBHOOK_SECRET"),
         webhook=webhook,
+        store_api=store_api,
     )

@@ -20,12 +20,17 @@ AVAILABLE: dict[str, str] = {
     "points": "cogs.points",
     "privacy": "cogs.privacy",
     "purchases": "cogs.purchases",
+    "onboarding": "cogs.onboarding",
+    "lifecycle": "cogs.lifecycle",
     "rituals": "cogs.rituals",
     "tiers": "cogs.tiers",
     "badges": "cogs.badges",
     "polls": "cogs.polls",
     "ideas": "cogs.ideas",
     "qa": "cogs.qa",
+    "ugc": "cogs.ugc",
+    "referrals": "cogs.referrals",
+    "launches": "cogs.launches",
 }
 
 

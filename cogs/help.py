@@ -11,14 +11,16 @@ from bot.kit.context import Context
 from bot.kit.reply import Field, Reply
 
 if TYPE_CHECKING:
-    from cogs.services import Services
+    from cogs.services import Services, StartHandlers
 
 
 class HelpCog(Cog):
     name = "help"
 
-    def __init__(self, community_name: str) -> None:
+    def __init__(self, community_name: str, start_handlers: StartHandlers | None = None) -> None:
         self.community_name = community_name
+        # Plain /start is handed to these first (onboarding welcomes new members there).
+        self.start_handlers = start_handlers
 
     def commands(self) -> Sequence[Command]:
         return (
@@ -64,9 +66,13 @@ class HelpCog(Cog):
             if link is not None and rest:
                 return await link.handler(ctx, rest)
             return Reply.error("That link has expired or isn't one of mine. Type /help to see what I can do.")
+        if self.start_handlers is not None:
+            answer = await self.start_handlers.answer(ctx)
+            if answer is not None:
+                return answer
         return Reply(title=f"Welcome to {self.community_name}!",
                      text="I keep our community running: rituals, points, polls and more. Type /help to start.")
 
 
 def setup(services: Services) -> Cog:
-    return HelpCog(services.config.community.name)
+    return HelpCog(services.config.community.name, services.start_handlers)

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from prometheus_client import CollectorRegistry
 
 from bot.kit.bus import EventBus
 from bot.kit.clock import Clock
+from bot.kit.context import Context
 from bot.kit.platform import Platform
 from bot.kit.registry import CommandRegistry
+from bot.kit.reply import Reply
 from cogs.members.service import MemberService
 from cogs.points.engine import PointsEngine
 from cogs.profile.sections import ProfileSections
@@ -41,6 +44,26 @@ class Platforms:
         return list(self._by_name.values())
 
 
+class StartHandlers:
+    """What a plain ``/start`` (no deep-link payload) shows: the first registered handler that answers.
+
+    The help cog owns ``/start`` (and its deep links); onboarding registers here to welcome new members.
+    """
+
+    def __init__(self) -> None:
+        self._handlers: list[Callable[[Context], Awaitable[Reply | None]]] = []
+
+    def add(self, handler: Callable[[Context], Awaitable[Reply | None]]) -> None:
+        self._handlers.append(handler)
+
+    async def answer(self, ctx: Context) -> Reply | None:
+        for handler in self._handlers:
+            reply = await handler(ctx)
+            if reply is not None:
+                return reply
+        return None
+
+
 @dataclass(frozen=True)
 class Services:
     config: HearthConfig
@@ -57,3 +80,10 @@ class Services:
     points: PointsEngine
     # Store webhook signing secrets by provider, from HEARTH_<PROVIDER>_WEBHOOK_SECRET.
     webhook_secrets: Mapping[str, str] = field(default_factory=dict, repr=False)
+    # Plain /start hooks (onboarding), and the CRM webhook signing secret (HEARTH_CRM_WEBHOOK_SECRET).
+    start_handlers: StartHandlers = field(default_factory=StartHandlers)
+    crm_webhook_secret: str | None = field(default=None, repr=False)
+    # Store Admin API tokens by provider (HEARTH_SHOPIFY_ADMIN_TOKEN), for features that call the store.
+    store_api_tokens: Mapping[str, str] = field(default_factory=dict, repr=False)
+    # The process's Prometheus registry (``GET /metrics``): features register collectors of their own figures.
+    prometheus: CollectorRegistry | None = field(default=None, repr=False)
