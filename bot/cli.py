@@ -24,6 +24,7 @@ from bot.cli_support import (
 from bot.cli_transfer import export_group, import_group
 from bot.config import ConfigError, load_config
 from cogs.lifecycle.cli import outbox_group
+from cogs.purchases.cli import export_purchases, purchases_group, sync_group
 from cogs.referrals.cli import export_referrals
 from storage.database import Database
 from storage.migrate import head_revision, schema_status
@@ -159,7 +160,10 @@ main.add_command(import_group)
 main.add_command(export_group)
 main.add_command(discord_group)
 main.add_command(outbox_group)
+main.add_command(sync_group)
+main.add_command(purchases_group)
 export_group.add_command(export_referrals)
+export_group.add_command(export_purchases)
 
 if __name__ == "__main__":
     main()
