@@ -16,11 +16,13 @@ FULL = {
     "events": ["--members", "100000", "--events", "500000"],
     "queries": ["--members", "1000000", "--samples", "2000"],
     "webhooks": [],
+    "proof": ["--members", "1000000", "--requests", "2000"],
 }
 QUICK = {
     "events": ["--members", "5000", "--events", "50000"],
     "queries": ["--members", "20000", "--samples", "300"],
     "webhooks": ["--deliveries", "2000"],
+    "proof": ["--members", "20000", "--requests", "300"],
 }
 
 

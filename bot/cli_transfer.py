@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
@@ -16,6 +16,9 @@ from tqdm import tqdm
 from bot.cli_support import load_setup, prepare_database, run_async
 
 Rows = Callable[[Any, datetime | None], AsyncIterator[dict[str, object]]]
+# What the progress bar counts against: "ledger" / "members" (cogs.points.transfer.count_rows), or a feature's
+# own ``count(database, since)`` for its rows.
+Counter = str | Callable[[Any, datetime | None], Awaitable[int]]
 
 
 def parse_since(value: str | None) -> datetime | None:
@@ -49,7 +52,7 @@ async def write_export(rows: AsyncIterator[dict[str, object]], total: int, fmt: 
     return written
 
 
-def export_command(name: str, help_text: str, rows: Rows, counter: str) -> click.Command:
+def export_command(name: str, help_text: str, rows: Rows, counter: Counter) -> click.Command:
     """One `hearth export NAME` command; features add theirs with this (purchases, ugc …)."""
 
     @click.command(name=name, help=help_text)
@@ -69,7 +72,8 @@ def export_command(name: str, help_text: str, rows: Rows, counter: str) -> click
         async def go() -> int:
             app = Hearth(setup.config, setup.secrets)
             async with app.tools():
-                total = await count_rows(app.database, counter, start)
+                total = (await count_rows(app.database, counter, start) if isinstance(counter, str)
+                         else await counter(app.database, start))
                 if output is None:
                     return await write_export(rows(app.database, start), total, fmt, sys.stdout)
                 with output.open("w", encoding="utf-8", newline="") as handle:

@@ -20,9 +20,11 @@ from cogs.badges.config import BadgesConfig
 from cogs.ideas.config import IdeasConfig
 from cogs.launches.config import LaunchesConfig
 from cogs.lifecycle.config import LifecycleConfig
+from cogs.metrics.config import MetricsConfig
 from cogs.onboarding.config import OnboardingConfig
 from cogs.points.config import PointsConfig
 from cogs.polls.config import PollsConfig
+from cogs.proof.config import ProofConfig
 from cogs.purchases.config import PurchasesConfig
 from cogs.qa.config import QaConfig
 from cogs.referrals.config import ReferralsConfig
@@ -88,7 +90,8 @@ class LogConfig(Section):
 class CogsConfig(Section):
     enabled: list[str] = Field(default_factory=lambda: ["help", "profile", "link", "points", "privacy", "rituals",
                                                         "purchases", "onboarding", "lifecycle", "tiers", "badges",
-                                                        "polls", "ideas", "qa", "ugc", "referrals", "launches"])
+                                                        "polls", "ideas", "qa", "ugc", "referrals", "launches",
+                                                        "metrics", "proof"])
 
     @field_validator("enabled")
     @classmethod
@@ -157,6 +160,8 @@ class HearthConfig(Section):
     ugc: UgcConfig = UgcConfig()
     referrals: ReferralsConfig = ReferralsConfig()
     launches: LaunchesConfig = LaunchesConfig()
+    metrics: MetricsConfig = MetricsConfig()
+    proof: ProofConfig = ProofConfig()
     data_dir: str = "data"
 
     @field_validator("tiers", "badges")

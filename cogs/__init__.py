@@ -31,6 +31,8 @@ AVAILABLE: dict[str, str] = {
     "ugc": "cogs.ugc",
     "referrals": "cogs.referrals",
     "launches": "cogs.launches",
+    "metrics": "cogs.metrics",
+    "proof": "cogs.proof",
 }
 
 

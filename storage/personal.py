@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Column, String, Table, cast, delete, literal, or_, select, update
+from sqlalchemy import Column, String, Table, case, cast, delete, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Base, Identity, LinkCode, Member
@@ -95,7 +95,8 @@ async def erase_member(session: AsyncSession, member_id: int, now: datetime) -> 
     for table, columns in reversed(list(member_tables())):
         about = or_(*(c == member_id for c in columns))
         if table.info.get("on_forget") == "anonymise":
-            values: dict[str, Any] = {c.name: anonymous for c in columns}
+            # Only the columns holding this member change: a thanks award alice gave bob stays bob's award.
+            values: dict[str, Any] = {c.name: case((c == member_id, anonymous), else_=c) for c in columns}
             for column in personal_columns(table):
                 if column.name not in values:
                     values[column.name] = _erased_value(table, column)

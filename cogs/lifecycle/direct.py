@@ -1,6 +1,7 @@
 """Direct messages to a member (not an account): the ``/dm off`` opt-out, and the platform to reach them on.
 
-Welcome steps and stage messages both go through here, so an opted-out member gets neither.
+Welcome steps and stage messages both go through here, so an opted-out member gets neither. The opt-out is
+the member's DM preference (``cogs/privacy/preferences.py``): ``/dm off`` and ``/privacy dms off`` are one switch.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from sqlalchemy import delete, select
 from bot.kit.reply import Reply
 from cogs.lifecycle.store import dialect
 from cogs.members.service import MemberService
+from cogs.privacy.preferences import PreferenceStore
 from storage.database import Database
-from storage.models import DmSetting, DmStep
+from storage.models import DmStep
 from storage.upsert import insert_ignoring
 
 if TYPE_CHECKING:
@@ -30,22 +32,13 @@ class DirectMessages:
         self.database = database
         self.members = members
         self.platforms = platforms
+        self.preferences = PreferenceStore(database)
 
     async def opted_out(self, member_ids: Iterable[int]) -> set[int]:
-        ids = list(member_ids)
-        if not ids:
-            return set()
-        async with self.database.session() as session:
-            return set(await session.scalars(select(DmSetting.member_id).where(
-                DmSetting.member_id.in_(ids), DmSetting.opted_out.is_(True))))
+        return await self.preferences.dms_blocked(member_ids)
 
     async def set_opted_out(self, member_id: int, opted_out: bool, at: datetime) -> None:
-        async with self.database.session() as session, session.begin():
-            await session.execute(insert_ignoring(dialect(session), DmSetting.__table__, ["member_id"]).values(
-                member_id=member_id, opted_out=opted_out, changed_at=at))
-            row = await session.get(DmSetting, member_id)
-            assert row is not None
-            row.opted_out, row.changed_at = opted_out, at
+        await self.preferences.set(member_id, at, dms=not opted_out)
 
     async def merge(self, kept: int, merged: int, at: datetime) -> None:
         """Linked accounts are one person: if either said ``/dm off``, that holds for both; and a step either

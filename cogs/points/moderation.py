@@ -96,7 +96,9 @@ class PointsModeration:
         if season is None:
             return Reply.error("No season is running. Start one with /mod season start NAME.")
         await self.engine.flush()
-        top = await leaderboard(self.database, "points", self.archive_top, season_id=season.id)
+        # The archive (and the champion) counts everyone; the announced podium leaves out hidden members.
+        top = await leaderboard(self.database, "points", self.archive_top, season_id=season.id, public=False)
+        shown = await leaderboard(self.database, "points", 3, season_id=season.id)
         async with self.database.session() as session, session.begin():
             stored = await session.scalar(select(Season).where(Season.id == season.id))
             assert stored is not None
@@ -108,6 +110,6 @@ class PointsModeration:
         await self.bus.publish(SeasonEnded(season_id=season.id, name=season.name,
                                            winner_member_id=winner.member_id if winner else None,
                                            at=ctx.clock.now()))
-        podium = "\n".join(f"{n}. {s.display_name} — {s.value:,}" for n, s in enumerate(top[:3], start=1))
+        podium = "\n".join(f"{n}. {s.display_name} — {s.value:,}" for n, s in enumerate(shown, start=1))
         text = f"Season “{season.name}” is over." + (f" Final top:\n{podium}" if podium else " Nobody scored.")
         return Reply.success(text, title="Season ended")

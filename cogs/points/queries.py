@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 
 from storage.database import Database
-from storage.models import Member, MemberPoints, RuleCount, Season
+from storage.models import Member, MemberPoints, MemberPreference, RuleCount, Season
 
 
 @dataclass(frozen=True)
@@ -25,8 +25,12 @@ class Scores:
 
 
 async def leaderboard(database: Database, category: str, limit: int, *, week: str | None = None,
-                      season_id: int | None = None) -> list[Standing]:
-    """Top members by lifetime ``category``, or by points this ``week`` / in this ``season_id``."""
+                      season_id: int | None = None, public: bool = True) -> list[Standing]:
+    """Top members by lifetime ``category``, or by points this ``week`` / in this ``season_id``.
+
+    ``public`` boards leave out members who chose ``/privacy leaderboard off``; records (a season's
+    archived results, who won) pass ``public=False`` so a hidden member still gets what they earned.
+    """
     if week is not None:
         column, window = MemberPoints.week_points, MemberPoints.week == week
     elif season_id is not None:
@@ -34,6 +38,9 @@ async def leaderboard(database: Database, category: str, limit: int, *, week: st
     else:
         column = MemberPoints.lifetime if category == "points" else getattr(MemberPoints, category)
         window = None
+    # `/privacy leaderboard off`: one primary-key probe per candidate row, so the index-ordered walk stays cheap.
+    hidden = exists().where(MemberPreference.member_id == MemberPoints.member_id,
+                            MemberPreference.show_on_leaderboard.is_(False))
     query = (select(MemberPoints.member_id, Member.display_name, column)
              .join(Member, Member.id == MemberPoints.member_id)
              .where(column > 0)
@@ -41,6 +48,8 @@ async def leaderboard(database: Database, category: str, limit: int, *, week: st
              .limit(limit))
     if window is not None:
         query = query.where(window)
+    if public:
+        query = query.where(~hidden)
     async with database.session() as session:
         rows = (await session.execute(query)).all()
     return [Standing(member_id, name, value) for member_id, name, value in rows]

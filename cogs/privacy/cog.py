@@ -1,4 +1,4 @@
-"""``/my_data`` and ``/forget_me``. Underscores, not dashes: Telegram command names allow no dash."""
+"""``/my_data``, ``/forget_me`` and ``/privacy``. Underscores, not dashes: Telegram command names allow no dash."""
 
 from __future__ import annotations
 
@@ -10,13 +10,14 @@ from datetime import datetime, timedelta
 
 from bot.kit.bus import EventBus
 from bot.kit.clock import Clock
-from bot.kit.cog import Cog
+from bot.kit.cog import Cog, Listener
 from bot.kit.commands import Command, Param, ParamKind
 from bot.kit.context import Context
-from bot.kit.events import MemberForgotten
+from bot.kit.events import MemberForgotten, MembersMerged
 from bot.kit.registry import Action
-from bot.kit.reply import Choice, FileUpload, Reply
+from bot.kit.reply import Choice, Field, FileUpload, Reply
 from cogs.members.service import MemberService
+from cogs.privacy.preferences import Preferences, PreferencesChanged, PreferenceStore
 from storage.database import Database
 from storage.personal import erase_member, export_member
 
@@ -25,13 +26,21 @@ CONFIRM_WINDOW = timedelta(minutes=5)
 WHAT_IS_ERASED = ("your linked accounts, display name, points history (kept only as anonymous totals), badges, "
                   "ritual answers, posts you shared, votes, ideas and questions, claim links to your orders, "
                   "and every preference")
+# What each /privacy setting means, as members read it: (on, off).
+SETTINGS = {
+    "leaderboard": ("shown on leaderboards", "hidden from leaderboards"),
+    "dms": ("tips, asks and reminders by DM allowed", "no DMs from me except answers to your commands"),
+    "proof": ("your name may appear on the public proof page", "never named on the public proof page"),
+}
 
 
 class PrivacyCog(Cog):
     name = "privacy"
 
-    def __init__(self, database: Database, members: MemberService, bus: EventBus, clock: Clock) -> None:
+    def __init__(self, database: Database, members: MemberService, bus: EventBus, clock: Clock,
+                 preferences: PreferenceStore) -> None:
         self.database = database
+        self.preferences = preferences
         self.members = members
         self.bus = bus
         self.clock = clock
@@ -45,7 +54,41 @@ class PrivacyCog(Cog):
                     params=(Param("confirm", ParamKind.CHOICE, "Type confirm to erase for good", required=False,
                                   choices=("confirm",)),),
                     examples=("/forget_me", "/forget_me confirm")),
+            Command("privacy", "Your privacy settings: leaderboards, DMs, the public proof page", self.privacy,
+                    params=(Param("setting", ParamKind.CHOICE, "Which setting", required=False,
+                                  choices=tuple(SETTINGS)),
+                            Param("value", ParamKind.CHOICE, "on or off", required=False, choices=("on", "off"))),
+                    examples=("/privacy", "/privacy leaderboard off", "/privacy dms off", "/privacy proof on")),
         )
+
+    def listeners(self) -> Sequence[Listener]:
+        return ((MembersMerged, self.on_merge),)
+
+    async def on_merge(self, event: MembersMerged) -> None:
+        merged = await self.preferences.merge(event.kept, event.merged, event.at)
+        if merged is not None:
+            await self.bus.publish(PreferencesChanged(event.kept, merged, event.at))
+
+    async def privacy(self, ctx: Context) -> Reply:
+        setting, value = ctx.args.get("setting"), ctx.args.get("value")
+        if setting is None:
+            current = await self.preferences.get(ctx.member_id)
+            return Reply(title="Your privacy settings", fields=self._fields(current), private=True,
+                         footer="Change one with /privacy <leaderboard|dms|proof> <on|off>.")
+        if value is None:
+            on = getattr(await self.preferences.get(ctx.member_id), setting)
+            return Reply(text=f"{setting}: {'on' if on else 'off'} — {SETTINGS[setting][0 if on else 1]}. "
+                              f"Change it with /privacy {setting} {'off' if on else 'on'}.", private=True)
+        now = ctx.clock.now()
+        updated = await self.preferences.set(ctx.member_id, now, **{setting: value == "on"})
+        await self.bus.publish(PreferencesChanged(ctx.member_id, updated, now))
+        return Reply.success(f"Done — {SETTINGS[setting][0 if value == 'on' else 1]}.", private=True)
+
+    @staticmethod
+    def _fields(current: Preferences) -> tuple[Field, ...]:
+        return tuple(Field(name, f"{'on' if getattr(current, name) else 'off'} — "
+                                 f"{meaning[0 if getattr(current, name) else 1]}")
+                     for name, meaning in SETTINGS.items())
 
     def actions(self) -> Sequence[Action]:
         return (Action("forget", self.confirm_button),)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.kit.cog import Cog
+from cogs.privacy.preferences import PreferenceStore
 from cogs.referrals.cog import ReferralsCog
 from cogs.referrals.discounts import DiscountMaker, ShopifyDiscounts
 from cogs.referrals.partners import Partners
@@ -42,7 +43,7 @@ def discounts_for(services: Services) -> DiscountMaker | None:
 
 def setup(services: Services) -> Cog:
     config = services.config.referrals
-    messenger = Messenger(services.platforms, services.members)
+    messenger = Messenger(services.platforms, services.members, PreferenceStore(services.database))
     partners = Partners(services.database, ReferralStore(services.database), UgcStore(services.database))
     service = ReferralService(config, services.database, services.clock, ZoneInfo(services.config.community.timezone),
                               services.points, messenger, partners, discounts=discounts_for(services))

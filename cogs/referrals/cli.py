@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 from decimal import ROUND_FLOOR, Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.cli_transfer import export_command
 from cogs.purchases.money import major_units
@@ -19,6 +19,14 @@ from storage.models import Member, ReferralOrder, ReferralPartner
 def _cell(value: str) -> str:
     # Member names are typed by members: a leading = + - @ would run as a formula in a spreadsheet.
     return "'" + value if value.startswith(("=", "+", "-", "@")) else value
+
+
+async def count_referral_rows(database: Database, since: datetime | None) -> int:
+    query = select(func.count()).select_from(ReferralOrder)
+    if since is not None:
+        query = query.where(ReferralOrder.at >= since)
+    async with database.session() as session:
+        return int(await session.scalar(query) or 0)
 
 
 async def referral_rows(database: Database, since: datetime | None) -> AsyncIterator[dict[str, object]]:
@@ -43,6 +51,5 @@ async def referral_rows(database: Database, since: datetime | None) -> AsyncIter
             }
 
 
-# The progress bar counts against the ledger (count_rows knows only "ledger" and "members"): a rough total.
 export_referrals = export_command("referrals", "Orders that carried a referral code, with partner commission.",
-                                  referral_rows, "ledger")
+                                  referral_rows, count_referral_rows)

@@ -183,7 +183,7 @@ class ReferralService:
                     title="Know someone who'd love this? 💛", text=(
                         f"Glad you're part of the community! Share your code {code.code} with friends: when one "
                         f"becomes a customer you get {self.book.points_per_referral()} points.{where}\n"
-                        "All your links (and invites to the community): /ref"))):
+                        "All your links (and invites to the community): /ref")), unsolicited=True):
                 asked += 1
         return asked
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.kit.cog import Cog
+from cogs.privacy.preferences import PreferenceStore
 from cogs.ugc.cog import UgcCog
 from cogs.ugc.messenger import Messenger
 from cogs.ugc.service import UgcService
@@ -22,6 +23,6 @@ def setup(services: Services) -> Cog:
     config = services.config.ugc
     store = UgcStore(services.database)
     service = UgcService(config, store, services.database, services.bus, services.clock, services.points,
-                         Messenger(services.platforms, services.members))
+                         Messenger(services.platforms, services.members, PreferenceStore(services.database)))
     FeedRoutes(store, config.feed_size).add_to(services.web)
     return UgcCog(service, services.members, services.scheduler)

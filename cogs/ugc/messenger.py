@@ -11,6 +11,7 @@ import logging
 from bot.kit.platform import MessageRef, Place, Platform
 from bot.kit.reply import Reply
 from cogs.members.service import MemberService
+from cogs.privacy.preferences import PreferenceStore
 from cogs.rituals.posting import place_from_key
 from cogs.services import Platforms
 
@@ -18,12 +19,20 @@ log = logging.getLogger("hearth.growth")
 
 
 class Messenger:
-    def __init__(self, platforms: Platforms, members: MemberService) -> None:
+    def __init__(self, platforms: Platforms, members: MemberService,
+                 preferences: PreferenceStore | None = None) -> None:
         self.platforms = platforms
         self.members = members
+        self.preferences = preferences
 
-    async def dm(self, member_id: int, reply: Reply) -> bool:
-        """DM the member on the first of their platforms that delivers; False if none did."""
+    async def dm(self, member_id: int, reply: Reply, *, unsolicited: bool = False) -> bool:
+        """DM the member on the first of their platforms that delivers; False if none did.
+
+        ``unsolicited`` messages (asks, nudges — not answers to something the member did) respect
+        ``/privacy dms off`` (``/dm off``): they are not sent, and False is returned.
+        """
+        if unsolicited and self.preferences is not None and await self.preferences.dms_blocked([member_id]):
+            return False
         view = await self.members.get(member_id)
         for identity in view.identities if view else ():
             platform = self.platforms.get(identity.platform)

@@ -217,7 +217,7 @@ class UgcService:
                 if not await self.store.claim_milestone(member_id, first_at, now):
                     continue
                 if await self.messenger.dm(member_id, Reply(title="Show us how you use it 📸",
-                                                            text=self.config.milestone_message)):
+                                                            text=self.config.milestone_message), unsolicited=True):
                     await self.store.milestone_delivered(member_id)
                     asked += 1
         return asked

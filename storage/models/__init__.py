@@ -43,7 +43,9 @@ from storage.models.lifecycle import (
     StageHistory,
 )
 from storage.models.members import Identity, LinkCode, Member
+from storage.models.metrics import MemberActivityDay, MetricReport, MetricSnapshot
 from storage.models.points import LedgerEntry, MemberPoints, PostStats, RuleCount
+from storage.models.privacy import MemberPreference
 from storage.models.purchases import (
     Purchase,
     PurchaseClaim,
@@ -92,9 +94,13 @@ __all__ = [
     "LifecycleMember",
     "LinkCode",
     "Member",
+    "MemberActivityDay",
     "MemberBadge",
     "MemberPoints",
+    "MemberPreference",
     "MemberTier",
+    "MetricReport",
+    "MetricSnapshot",
     "OnboardingMember",
     "OutboxMessage",
     "Poll",

@@ -35,7 +35,8 @@ class Poll(Base):
     """A poll posted to one or more places; votes from every platform count in one tally."""
 
     __tablename__ = "polls"
-    __table_args__ = (Index("ix_polls_open", "closed_at", "closes_at"),)
+    # The moderator who made it forgetting themselves must not delete everyone's votes: anonymised instead.
+    __table_args__ = (Index("ix_polls_open", "closed_at", "closes_at"), {"info": {"on_forget": "anonymise"}})
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     question: Mapped[str] = mapped_column(String(300))
@@ -99,7 +100,7 @@ class Idea(Base):
     __table_args__ = (Index("ix_ideas_status_votes", "status", "votes"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    title: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(String(200), info={"personal": True})
     author_member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     status: Mapped[str] = mapped_column(String(16), default="open")
@@ -133,7 +134,7 @@ class IdeaDraft(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
-    text: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(String(200), info={"personal": True})
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     filed_idea_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
@@ -157,11 +158,14 @@ class Question(Base):
     __table_args__ = (
         Index("ix_qa_questions_unanswered", "first_answer_at", "asked_at"),
         Index("ix_qa_questions_thread", "thread_key"),
+        # A forgotten asker's question stays (others' answers, the FAQ entry and the answer-rate figures hang
+        # off it) with its text replaced by a stand-in ("unique": the column can't be empty).
+        {"info": {"on_forget": "anonymise"}},
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     asker_member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
-    text: Mapped[str] = mapped_column(String(500))
+    text: Mapped[str] = mapped_column(String(500), info={"personal": "unique"})
     platform: Mapped[str] = mapped_column(String(20))
     chat_id: Mapped[str] = mapped_column(String(64))
     thread_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
@@ -194,6 +198,8 @@ class FaqEntry(Base):
     """A moderator's solution summary of a resolved question, searchable with ``/faq search``."""
 
     __tablename__ = "faq_entries"
+    # Community knowledge: the moderator who wrote it forgetting themselves leaves the entry, anonymised.
+    __table_args__ = {"info": {"on_forget": "anonymise"}}
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     question_id: Mapped[int | None] = mapped_column(ForeignKey("qa_questions.id"), nullable=True, unique=True)

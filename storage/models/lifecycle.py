@@ -39,7 +39,8 @@ class ChecklistProgress(Base):
 
 
 class DmSetting(Base):
-    """``/dm off``: the member gets no welcome steps or stage messages until ``/dm on``."""
+    """No longer written: ``/dm off`` is stored in ``member_preferences`` (one place for every opt-out, shared
+    with ``/privacy dms``). Kept until a migration that follows both branches can move old rows and drop it."""
 
     __tablename__ = "member_dm_settings"
 

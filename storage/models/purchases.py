@@ -46,6 +46,8 @@ class Purchase(Base):
         UniqueConstraint("provider", "order_id"),
         Index("ix_purchases_pending_effects", "id", sqlite_where=text("version > effects_version"),
               postgresql_where=text("version > effects_version")),
+        # A forgotten buyer's orders stay, anonymised: revenue and repeat-purchase figures must still add up.
+        {"info": {"on_forget": "anonymise"}},
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -57,7 +59,8 @@ class Purchase(Base):
     amount_minor: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     currency: Mapped[str | None] = mapped_column(String(3), nullable=True)
     refunded_minor: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
-    customer_key: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    # The keyed hash of the buyer's email identifies them: cleared when they are forgotten.
+    customer_key: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True, info={"personal": True})
     member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), nullable=True, index=True)
     claim_hash: Mapped[str] = mapped_column(String(64), unique=True)
     referral_code: Mapped[str | None] = mapped_column(String(64), nullable=True)

@@ -19,6 +19,8 @@ class Ritual(Base):
     """A ritual from the config file (``source = "config"``) or from ``/mod ritual create``."""
 
     __tablename__ = "rituals"
+    # Its creator forgetting themselves must not delete the ritual and its history: anonymised instead.
+    __table_args__ = {"info": {"on_forget": "anonymise"}}
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(48), unique=True)
@@ -54,6 +56,8 @@ class RitualOccurrence(Base):
     __table_args__ = (
         UniqueConstraint("ritual_id", "scheduled_at"),
         Index("ix_ritual_occurrences_status", "status", "closes_at"),
+        # A forgotten co-host is anonymised, not the occurrence deleted (posts and answers hang off it).
+        {"info": {"on_forget": "anonymise"}},
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -96,7 +100,7 @@ class RitualEntry(Base):
     occurrence_id: Mapped[int] = mapped_column(ForeignKey("ritual_occurrences.id"), index=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
     at: Mapped[datetime] = mapped_column(UTCDateTime())
-    excerpt: Mapped[str] = mapped_column(String(120))
+    excerpt: Mapped[str] = mapped_column(String(120), info={"personal": True})
 
 
 class RitualParticipant(Base):

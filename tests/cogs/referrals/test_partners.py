@@ -7,7 +7,7 @@ import io
 from datetime import UTC, datetime
 
 from bot.kit.events import PurchaseRecorded, RefundRecorded
-from cogs.referrals.cli import referral_rows
+from cogs.referrals.cli import count_referral_rows, referral_rows
 from cogs.referrals.cog import ReferralsCog
 from tests.support.growth import Rig, RigFactory
 from tests.support.harness import user
@@ -94,3 +94,5 @@ async def test_export_rows_have_one_line_per_referred_order(rig: Rig) -> None:
                      "status": "counted", "new_customer": True, "amount": "100.00", "currency": "EUR",
                      "refunded": "20.00", "commission_rate": "12.5%", "commission": "10.00"}]
     assert [row async for row in referral_rows(rig.hearth.database, datetime(2026, 2, 1, tzinfo=UTC))] == []
+    assert await count_referral_rows(rig.hearth.database, None) == 1
+    assert await count_referral_rows(rig.hearth.database, datetime(2026, 2, 1, tzinfo=UTC)) == 0

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from bot.kit.events import MemberJoined, PurchaseRecorded, RefundRecorded
 from bot.kit.platform import Place, PlatformUser
+from cogs.privacy.preferences import PreferenceStore
 from cogs.referrals.cog import ReferralsCog
 from storage.models import PurchaseCustomer, ReferralOrder, RuleCount
 from tests.support.growth import Rig, RigFactory
@@ -170,3 +171,9 @@ async def test_asks_come_only_after_activation_and_once_per_period(make_rig: Rig
     await rig.command(ALICE, "/share https://youtu.be/bbbbbbbbbbb")
     await rig.mod("/mod ugc approve 3")
     assert await service.run_asks() == 1
+    # After /privacy dms off (the same switch as /dm off) she isn't asked again.
+    await PreferenceStore(rig.hearth.database).set(await rig.member(ALICE), rig.clock.now(), dms=False)
+    rig.clock.advance(timedelta(days=31))
+    await rig.command(ALICE, "/share https://youtu.be/ccccccccccc")
+    await rig.mod("/mod ugc approve 4")
+    assert await service.run_asks() == 0

@@ -11,6 +11,7 @@ import pytest
 
 from bot.kit.events import MembersMerged
 from bot.kit.platform import Attachment
+from cogs.privacy.preferences import PreferenceStore
 from cogs.ugc.cog import UgcCog
 from cogs.ugc.links import find_link, kind_of, recognise
 from storage.models import Purchase
@@ -86,6 +87,16 @@ async def test_milestone_requests_go_once_per_buyer_even_across_restarts(make_ri
     rig.clock.advance(timedelta(days=10))
     assert await service.run_milestones() == 1
     assert len(rig.dms(BOB)) == 1 and rig.dms(CARA) == [] and rig.dms(DAN) == [] and len(rig.dms(ALICE)) == 1
+
+
+async def test_no_milestone_request_after_privacy_dms_off(rig: Rig) -> None:
+    now = rig.clock.now()
+    alice = await rig.member(ALICE)
+    await PreferenceStore(rig.hearth.database).set(alice, now, dms=False)  # /privacy dms off (or /dm off)
+    async with rig.hearth.database.session() as session, session.begin():
+        session.add(purchase(alice, "2001", now - timedelta(days=15)))
+    assert await rig.cog(UgcCog).service.run_milestones() == 0
+    assert rig.dms(ALICE) == []
 
 
 async def test_a_merge_moves_submissions_and_keeps_shared_content_once(rig: Rig) -> None:
