@@ -34,15 +34,17 @@ def metrics_cog(hearth: Hearth) -> MetricsCog:
 
 async def two_weeks(hearth: Hearth) -> None:
     """Last week (2–8 March) 3 members posted 6 times; the week before, 2 members posted 4 times."""
+    # Ids far above those the app gives out: PostgreSQL's sequence doesn't skip explicitly inserted ids.
+    first, second, third = 9001, 9002, 9003
     async with hearth.database.session() as session, session.begin():
-        for n in range(1, 4):
+        for n in (first, second, third):
             seed.member(session, n)
         await session.flush()
-        seed.day(session, 1, "2026-03-02", posts=3, interactions=1)
-        seed.day(session, 2, "2026-03-04", posts=2)
-        seed.day(session, 3, "2026-03-08", posts=1, interactions=1)
-        seed.day(session, 1, "2026-02-24", posts=3)
-        seed.day(session, 2, "2026-02-25", posts=1, interactions=1)
+        seed.day(session, first, "2026-03-02", posts=3, interactions=1)
+        seed.day(session, second, "2026-03-04", posts=2)
+        seed.day(session, third, "2026-03-08", posts=1, interactions=1)
+        seed.day(session, first, "2026-02-24", posts=3)
+        seed.day(session, second, "2026-02-25", posts=1, interactions=1)
 
 
 async def test_report_shows_figures_with_change_and_a_chart(chat: Chat, hearth: Hearth, clock: ManualClock) -> None:
