@@ -24,8 +24,10 @@ from bot.cli_support import (
 from bot.cli_transfer import export_group, import_group
 from bot.config import ConfigError, load_config
 from cogs.lifecycle.cli import outbox_group
+from cogs.metrics.export import export_metrics
 from cogs.purchases.cli import export_purchases, purchases_group, sync_group
 from cogs.referrals.cli import export_referrals
+from cogs.ugc.export import export_ugc
 from storage.database import Database
 from storage.migrate import head_revision, schema_status
 
@@ -164,6 +166,8 @@ main.add_command(sync_group)
 main.add_command(purchases_group)
 export_group.add_command(export_referrals)
 export_group.add_command(export_purchases)
+export_group.add_command(export_metrics)
+export_group.add_command(export_ugc)
 
 if __name__ == "__main__":
     main()
