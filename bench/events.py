@@ -54,7 +54,8 @@ def build_events(members: int, count: int, seed: int = 7) -> list[object]:
 async def run_pipeline(members: int, count: int) -> tuple[float, int, float]:
     path = fresh_database()
     seed_members(path, members)
-    app, clock = build_app(path)
+    # The points pipeline and what it needs; badges/tiers evaluate the same awards later, off this path.
+    app, clock = build_app(path, '[cogs]\nenabled = ["help", "profile", "link", "points"]\n')
     await app.start(web=False)
     events = build_events(members, count)
     publish = app.bus.publish
