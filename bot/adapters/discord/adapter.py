@@ -29,7 +29,7 @@ from bot.adapters.discord.events import EventPublisher
 from bot.adapters.discord.gateway import GatewayGuard
 from bot.adapters.discord.interactions import InteractionHandler, ModeratorRule
 from bot.adapters.discord.platform import DiscordPlatform
-from bot.adapters.discord.polls import PollKeys
+from bot.adapters.poll_keys import PollKeys
 
 log = logging.getLogger("hearth.discord")
 TOKEN_HINT = "copy the bot token again from the Developer Portal (your application → Bot → Reset Token)"

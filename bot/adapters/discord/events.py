@@ -21,7 +21,7 @@ from bot.adapters.discord.convert import (
     unknown_user,
     user_from_object,
 )
-from bot.adapters.discord.polls import PollKeys
+from bot.adapters.poll_keys import PollKeys
 from bot.kit.bus import EventBus
 from bot.kit.clock import Clock
 from bot.kit.events import (

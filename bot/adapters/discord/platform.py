@@ -15,10 +15,10 @@ import discord
 
 from bot.adapters.discord.convert import PLATFORM, channel_target, user_from_payload
 from bot.adapters.discord.permissions import explain, report
-from bot.adapters.discord.polls import PollKeys
 from bot.adapters.discord.ratelimit import RetryLater, RoleJob, RoleQueue
 from bot.adapters.discord.render import plain_kwargs, render
 from bot.adapters.discord.rest import patiently, retry_after
+from bot.adapters.poll_keys import PollKeys
 from bot.kit.platform import Capabilities, MessageRef, Place, PlatformUser, Role, RoleChange
 from bot.kit.reply import Poll, Reply
 

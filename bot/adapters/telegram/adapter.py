@@ -19,6 +19,7 @@ from telegram.error import Conflict, InvalidToken, TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from bot.adapters.base import AdapterDeps
+from bot.adapters.poll_keys import PollKeys
 from bot.adapters.telegram.bot import build_bot, default_ssl_context, is_malformed, parse_update
 from bot.adapters.telegram.handlers import Malformed, Parts, UpdateHandler
 from bot.adapters.telegram.menus import menu
@@ -26,7 +27,7 @@ from bot.adapters.telegram.platform import TelegramPlatform
 from bot.adapters.telegram.render import ActionAliases
 from bot.adapters.telegram.roles import ModeratorCheck
 from bot.adapters.telegram.sendqueue import Monotonic, SendQueue, Sleep
-from bot.adapters.telegram.state import ChatStates, Grants, PollKeys
+from bot.adapters.telegram.state import ChatStates, Grants
 from bot.adapters.telegram.updates import KnownUsers
 from bot.adapters.telegram.webhook import WebhookReceiver, webhook_address, webhook_secret
 from bot.kit.commands import Permission

@@ -13,10 +13,11 @@ from typing import Any
 from telegram import CallbackQuery, ChatJoinRequest, ChatMemberUpdated, Message, PollAnswer, Update
 from telegram.error import TelegramError
 
+from bot.adapters.poll_keys import PollKeys
 from bot.adapters.telegram.platform import TelegramPlatform
 from bot.adapters.telegram.render import ActionAliases
 from bot.adapters.telegram.roles import ModeratorCheck
-from bot.adapters.telegram.state import ChatStates, Grants, PollKeys
+from bot.adapters.telegram.state import ChatStates, Grants
 from bot.adapters.telegram.updates import (
     PLATFORM,
     CommandLine,

@@ -16,6 +16,7 @@ from telegram import InputFile, LinkPreviewOptions, Message, ReplyParameters
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, TelegramError
 
+from bot.adapters.poll_keys import PollKeys
 from bot.adapters.telegram.render import (
     CAPTION_LIMIT,
     ActionAliases,
@@ -25,7 +26,7 @@ from bot.adapters.telegram.render import (
     utf16_length,
 )
 from bot.adapters.telegram.sendqueue import QueueClosed, SendQueue
-from bot.adapters.telegram.state import ChatStates, Grants, PollKeys
+from bot.adapters.telegram.state import ChatStates, Grants
 from bot.adapters.telegram.updates import INSIDE, PLATFORM, REPLY_THREAD_PREFIX, KnownUsers
 from bot.kit.clock import Clock
 from bot.kit.platform import Capabilities, MessageRef, Place, PlatformUser, Role, RoleChange

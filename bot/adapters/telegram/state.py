@@ -7,15 +7,10 @@ for days, across restarts, and only the adapter can say which kit poll a Telegra
 
 from __future__ import annotations
 
-import json
 import logging
-import os
-from collections import OrderedDict
-from pathlib import Path
 
 log = logging.getLogger("hearth.telegram")
 
-POLL_MEMORY = 2000
 
 
 class ChatStates:
@@ -66,43 +61,6 @@ class ChatStates:
 
     def is_forum(self, chat_id: int) -> bool | None:
         return self._forums.get(chat_id)
-
-
-class PollKeys:
-    """Telegram poll id → the kit's ``Poll.poll_key``, remembered on disk (bounded, newest kept)."""
-
-    def __init__(self, path: Path | None) -> None:
-        self._path = path
-        self._keys: OrderedDict[str, str] = OrderedDict()
-        if path is not None and path.exists():
-            try:
-                loaded = json.loads(path.read_text(encoding="utf-8"))
-                self._keys.update({str(k): str(v) for k, v in loaded.items()})
-            except (OSError, ValueError, AttributeError) as problem:
-                log.warning("can't read %s (%s): votes on older Telegram polls keep their Telegram ids", path, problem)
-
-    def add(self, poll_id: str, poll_key: str) -> None:
-        if not poll_key:
-            return
-        self._keys[poll_id] = poll_key
-        while len(self._keys) > POLL_MEMORY:
-            self._keys.popitem(last=False)
-        self._save()
-
-    def key_for(self, poll_id: str) -> str:
-        """The kit's key for a Telegram poll, or the Telegram id for polls Hearth didn't send."""
-        return self._keys.get(poll_id, poll_id)
-
-    def _save(self) -> None:
-        if self._path is None:
-            return
-        try:
-            self._path.parent.mkdir(parents=True, exist_ok=True)
-            temporary = self._path.with_suffix(".tmp")
-            temporary.write_text(json.dumps(self._keys), encoding="utf-8")
-            os.replace(temporary, self._path)  # atomic: a crash never leaves half a file
-        except OSError as problem:
-            log.warning("can't write %s (%s): votes may lose their poll after a restart", self._path, problem)
 
 
 class Grants:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.adapters.telegram.state import PollKeys
+from bot.adapters.poll_keys import PollKeys
 from bot.kit.events import (
     DeepLinkOpened,
     IdentityLinked,
