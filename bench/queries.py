@@ -60,7 +60,9 @@ def percentile(samples: list[float], q: float) -> float:
 
 
 async def measure(path: Path, members: int, samples: int) -> dict[str, float]:
-    app, _clock = build_app(path, '\n[points]\nwriter = "inline"\n')
+    # The points feature's read path; other features' /profile lines add their own look-ups.
+    app, _clock = build_app(path, '[cogs]\nenabled = ["help", "profile", "link", "points"]\n'
+                                  '[points]\nwriter = "inline"\n')
     started = time.perf_counter()
     await app.start(web=False)
     startup = time.perf_counter() - started
