@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
@@ -46,6 +47,30 @@ class MessageRef:
 
     place: Place
     message_id: str
+
+
+# A place key as ``Place.key`` writes it: platform, chat id, optionally "/thread" (config files use them).
+PLACE_KEY = re.compile(r"^[a-z]{2,20}:-?[A-Za-z0-9_.-]{1,64}(/[A-Za-z0-9_:.-]{1,64})?$")
+
+
+def check_place_key(key: str) -> str:
+    """For config validators: the key unchanged, or a ValueError saying how to write one."""
+    if not PLACE_KEY.match(key):
+        raise ValueError(f"'{key}' isn't a channel key: write platform:chat_id, e.g. discord:123456789, "
+                         "telegram:-1001234567890 or console:general")
+    return key
+
+
+def place_from_key(key: str) -> Place:
+    """The Place a ``Place.key`` names (the inverse of ``Place.key``)."""
+    platform, _, rest = key.partition(":")
+    chat_id, _, thread_id = rest.partition("/")
+    return Place(platform=platform, chat_id=chat_id, thread_id=thread_id or None)
+
+
+def message_key(message: MessageRef) -> str:
+    """A message's identity across platforms (``platform:chat:message``); post statistics are kept under it."""
+    return f"{message.place.platform}:{message.place.chat_id}:{message.message_id}"
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from bot.kit.platform import check_place_key
 from cogs.badges.conditions import NAME, Condition, ConditionError, Threshold, TierReached, parse, walk
-from cogs.rituals.config import check_place_key
 
 # Rules the points engine awards by itself, besides the configured ones.
 ENGINE_RULES = frozenset({"moderator_grant", "moderator_revoke"})

@@ -21,12 +21,12 @@ from sqlalchemy import delete, func, select, tuple_
 from bot.kit.bus import EventBus
 from bot.kit.clock import Clock
 from bot.kit.events import BadgeEarned, PointsAwarded
+from bot.kit.platform import place_from_key
 from bot.kit.reply import Reply
 from cogs.badges.conditions import Condition, Facts, needs_of, parse
 from cogs.badges.config import BadgesConfig
 from cogs.badges.facts import FactGatherer
 from cogs.members.service import MemberService
-from cogs.rituals.posting import place_from_key
 from storage.database import Database
 from storage.models import Member, MemberBadge, PostStats
 from storage.upsert import insert_ignoring

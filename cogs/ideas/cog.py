@@ -11,13 +11,13 @@ from bot.kit.cog import Cog, Listener
 from bot.kit.commands import Command, Param, ParamKind, Permission
 from bot.kit.context import Context
 from bot.kit.events import MembersMerged, ReactionAdded
+from bot.kit.platform import message_key
 from bot.kit.registry import Action
 from bot.kit.reply import Choice, Reply
 from cogs.ideas.roadmap import RoadmapService
 from cogs.ideas.service import STATUS_LABELS, IdeaRefused, IdeaService, Similar, card, vote_button
 from cogs.ideas.store import IdeaView
 from cogs.members.service import MemberService
-from cogs.polls.places import message_key
 
 IDEA_LIMIT = 200
 LIST_SIZE = 10

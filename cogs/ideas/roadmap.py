@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
+from bot.kit.platform import place_from_key
 from bot.kit.reply import Field, Reply
 from cogs.ideas.config import IdeasConfig
 from cogs.ideas.store import IdeaStore, IdeaView
-from cogs.polls.places import place_from_key, safely
+from cogs.polls.places import safely
 from cogs.services import Platforms
 
 log = logging.getLogger("hearth.ideas")

@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.kit.clock import Clock
-from bot.kit.platform import Place, Platform
+from bot.kit.platform import Place, Platform, message_key, place_from_key
 from bot.kit.reply import Choice, Reply
 from cogs.ideas.config import IdeasConfig
 from cogs.ideas.similarity import most_similar
 from cogs.ideas.store import IdeaStore, IdeaView
 from cogs.points.engine import Award, PointsEngine
-from cogs.polls.places import message_key, place_from_key, safely
+from cogs.polls.places import safely
 from cogs.services import Platforms
 
 log = logging.getLogger("hearth.ideas")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from cogs.rituals.config import check_place_key, duration
+from bot.kit.platform import check_place_key
+from cogs.rituals.config import duration
 
 
 class LaunchesConfig(BaseModel):

@@ -15,12 +15,12 @@ from datetime import datetime, tzinfo
 from sqlalchemy import select
 
 from bot.kit.clock import Clock
+from bot.kit.platform import place_from_key
 from bot.kit.reply import Reply
 from cogs.launches import messages
 from cogs.launches.config import LaunchesConfig
 from cogs.launches.store import LaunchStore, LaunchView
 from cogs.launches.timeline import due
-from cogs.rituals.posting import place_from_key
 from cogs.ugc.messenger import Messenger
 from cogs.ugc.store import UgcStore
 from storage.database import Database

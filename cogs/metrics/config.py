@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from cogs.rituals.config import check_place_key
+from bot.kit.platform import check_place_key
 
 HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 

@@ -7,8 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from bot.kit.platform import check_place_key
 from cogs.lifecycle.config import RULE_NAME, check_fields
-from cogs.rituals.config import check_place_key
 
 ITEM_KEY = re.compile(r"^[a-z0-9_]{1,40}$")
 

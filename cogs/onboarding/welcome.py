@@ -13,11 +13,10 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, or_, select, update
 
-from bot.kit.platform import Place, PlatformUser
+from bot.kit.platform import Place, PlatformUser, place_from_key
 from bot.kit.reply import Field, Reply
 from cogs.onboarding.checklist import Checklist, Progress, ensure_row
 from cogs.onboarding.config import OnboardingConfig
-from cogs.rituals.posting import place_from_key
 from cogs.rituals.store import RitualStore
 from storage.database import Database
 from storage.models import OnboardingMember

@@ -12,7 +12,7 @@ from bot.kit.cog import Cog, Listener
 from bot.kit.commands import Command, Param, ParamKind
 from bot.kit.context import Context
 from bot.kit.events import MembersMerged, MessagePosted, ReactionAdded, ReactionRemoved
-from bot.kit.platform import MessageRef, PlatformUser
+from bot.kit.platform import MessageRef, PlatformUser, message_key
 from bot.kit.reply import Field, Reply
 from cogs.members.service import MemberService
 from cogs.points.config import PointsConfig
@@ -26,9 +26,6 @@ PERIOD_TITLES = {"all": "all time", "season": "this season", "week": "this week"
 CATEGORY_TITLES = {"points": "points", "helpers": "helps", "creators": "creations", "referrers": "referrals"}
 AUTHOR_CACHE = 200_000
 
-
-def post_key(message: MessageRef) -> str:
-    return f"{message.place.platform}:{message.place.chat_id}:{message.message_id}"
 
 
 class PointsCog(Cog):
@@ -107,7 +104,7 @@ class PointsCog(Cog):
             return
         reply_to = event.reply_to
         is_comment = bool(place.thread_id) or (
-            reply_to is not None and self._authors.get(post_key(reply_to)) != member_id)
+            reply_to is not None and self._authors.get(message_key(reply_to)) != member_id)
         rule = "comment" if is_comment else "message"
         amount = rules.allowance(member_id, rule, event.at, place.key)
         if amount:
@@ -118,7 +115,7 @@ class PointsCog(Cog):
         if event.user.is_bot:
             return
         giver = await self._member(event.user)
-        key = post_key(event.message)
+        key = message_key(event.message)
         author: int | None
         if event.message_author is not None:
             author = None if event.message_author.is_bot else await self._member(event.message_author)
@@ -147,14 +144,14 @@ class PointsCog(Cog):
         return f"{place.platform}:reaction:{place.chat_id}:{message.message_id}:{user_id}"
 
     async def on_reaction_removed(self, event: ReactionRemoved) -> None:
-        emojis = self._reactions.get((post_key(event.message), event.user.user_id))
+        emojis = self._reactions.get((message_key(event.message), event.user.user_id))
         if emojis is not None:
             emojis.discard(event.emoji)
             if emojis:
                 return  # another of their reactions is still on the post
-            del self._reactions[(post_key(event.message), event.user.user_id)]
+            del self._reactions[(message_key(event.message), event.user.user_id)]
         await self.engine.reverse(self._reaction_source(event.message, event.user.user_id), "reaction removed",
-                                  event.at, post_key=post_key(event.message))
+                                  event.at, post_key=message_key(event.message))
 
     async def on_merge(self, event: MembersMerged) -> None:
         await self.engine.merge_members(event.kept, event.merged)

@@ -16,11 +16,11 @@ from datetime import datetime, timedelta, tzinfo
 
 from bot.kit.clock import Clock
 from bot.kit.events import PollAnswered
-from bot.kit.platform import MessageRef, Place, Platform
+from bot.kit.platform import MessageRef, Place, Platform, place_from_key
 from bot.kit.reply import FileUpload, Reply
 from cogs.polls.chart import render_chart
 from cogs.polls.config import BetaGroup, PollsConfig
-from cogs.polls.places import place_from_key, safely
+from cogs.polls.places import safely
 from cogs.polls.render import (
     button_message,
     closed_message,

@@ -6,7 +6,7 @@ import re
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from cogs.polls.places import check_place_key
+from bot.kit.platform import check_place_key
 
 ACCOUNT_KEY = re.compile(r"^[a-z]{2,20}:-?[A-Za-z0-9_.-]{1,64}$")
 

@@ -15,10 +15,10 @@ from datetime import timedelta
 
 from bot.kit.clock import Clock
 from bot.kit.events import MessagePosted
-from bot.kit.platform import Place, Platform, PlatformUser
+from bot.kit.platform import Place, Platform, PlatformUser, message_key, place_from_key
 from bot.kit.reply import Reply
 from cogs.points.engine import Award, PointsEngine
-from cogs.polls.places import message_key, place_from_key, safely
+from cogs.polls.places import safely
 from cogs.qa.config import QaConfig
 from cogs.qa.store import AnswerView, QaStore, QuestionView
 from cogs.qa.threads import question_thread_key, thread_key

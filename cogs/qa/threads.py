@@ -9,8 +9,7 @@
 
 from __future__ import annotations
 
-from bot.kit.platform import MessageRef, Place
-from cogs.polls.places import message_key
+from bot.kit.platform import MessageRef, Place, message_key
 
 # Platforms whose thread ids are unique platform-wide (so the chat id is left out of the key).
 GLOBAL_THREAD_IDS = frozenset({"discord"})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from cogs.rituals.config import check_place_key
+from bot.kit.platform import check_place_key
 
 
 class _Section(BaseModel):

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from bot.kit.clock import Clock
 from bot.kit.events import MemberJoined, PointsAwarded, PurchaseRecorded, RefundRecorded
+from bot.kit.platform import place_from_key
 from bot.kit.reply import Reply
 from cogs.points.engine import Award, PointsEngine
 from cogs.referrals.config import ReferralsConfig
@@ -20,7 +21,6 @@ from cogs.referrals.conversions import ConversionBook
 from cogs.referrals.discounts import DiscountMaker
 from cogs.referrals.partners import Partners, rate_text
 from cogs.referrals.store import CodeView, ReferralStore
-from cogs.rituals.posting import place_from_key
 from cogs.rituals.schedule import month_bounds, previous_month_key
 from cogs.ugc.messenger import Messenger
 from storage.database import Database

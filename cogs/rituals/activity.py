@@ -11,10 +11,11 @@ import logging
 from datetime import datetime, tzinfo
 
 from bot.kit.events import MessagePosted, ReactionAdded
+from bot.kit.platform import message_key
 from cogs.members.service import MemberService
 from cogs.points.engine import Award, PointsEngine
 from cogs.rituals.participation import EntryResult, ParticipationStore
-from cogs.rituals.posting import Sent, post_key
+from cogs.rituals.posting import Sent
 from cogs.rituals.schedule import week_key
 from cogs.rituals.store import OccurrenceView, RitualStore
 
@@ -85,11 +86,11 @@ class ActivityTracker:
         self.note_active(member_id, event.at)
         occurrence_id = self._threads.get(event.message.place.key)
         if occurrence_id is None and event.reply_to is not None:
-            occurrence_id = self._posts.get(post_key(event.reply_to))
+            occurrence_id = self._posts.get(message_key(event.reply_to))
         occurrence = self._open.get(occurrence_id) if occurrence_id is not None else None
         if occurrence is None or event.text.lstrip().startswith("/"):
             return
-        key = post_key(event.message)
+        key = message_key(event.message)
         result = await self.participation.record(occurrence, member_id, key, _excerpt(event.text), event.at)
         if result.new_entry:
             self._posts[key] = occurrence.id  # a reply to this answer (Telegram reply chains) is an answer too

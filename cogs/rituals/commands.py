@@ -13,8 +13,9 @@ from typing import Any
 
 from bot.kit.commands import Command, Param, ParamKind, Permission
 from bot.kit.context import Context
+from bot.kit.platform import check_place_key
 from bot.kit.reply import Field, Reply
-from cogs.rituals.config import check_place_key, duration
+from cogs.rituals.config import duration
 from cogs.rituals.schedule import ScheduleError, parse_schedule
 from cogs.rituals.service import RitualService
 from cogs.rituals.store import RitualView, minutes

@@ -6,18 +6,17 @@ ones it wants. Rituals created with ``/mod ritual create`` live in the database,
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from bot.kit.arguments import ArgumentError, parse_duration
+from bot.kit.platform import check_place_key
 from cogs.rituals.schedule import ScheduleError, parse_schedule
 from cogs.rituals.templates import TemplateError, check_template
 
 KEY_PATTERN = r"^[a-z0-9_]{1,32}$"
 # A place key as Place.key writes it: platform, chat id, optionally "/thread".
-PLACE_KEY = re.compile(r"^[a-z]{2,20}:-?[A-Za-z0-9_.-]{1,64}(/[A-Za-z0-9_:.-]{1,64})?$")
 
 
 def duration(text: str, *, allow_zero: bool = False) -> timedelta:
@@ -28,13 +27,6 @@ def duration(text: str, *, allow_zero: bool = False) -> timedelta:
         return parse_duration(text)
     except ArgumentError as problem:
         raise ValueError(str(problem)) from None
-
-
-def check_place_key(key: str) -> str:
-    if not PLACE_KEY.match(key):
-        raise ValueError(f"'{key}' isn't a channel key: write platform:chat_id, e.g. discord:123456789, "
-                         "telegram:-1001234567890 or console:general")
-    return key
 
 
 class RitualDefinition(BaseModel):

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from bot.kit.platform import MessageRef, Place, Platform
+from bot.kit.platform import MessageRef, Place, Platform, message_key, place_from_key
 from bot.kit.reply import Reply
 from cogs.members.service import MemberService
 from cogs.rituals.store import PostView, RitualStore
@@ -28,17 +28,6 @@ FIRST_RETRY = timedelta(minutes=5)
 LONGEST_RETRY = timedelta(hours=6)
 # Channels posted at once; the adapters' own send queues pace what reaches the platform.
 PARALLEL_SENDS = 8
-
-
-def place_from_key(key: str) -> Place:
-    platform, _, rest = key.partition(":")
-    chat_id, _, thread_id = rest.partition("/")
-    return Place(platform=platform, chat_id=chat_id, thread_id=thread_id or None)
-
-
-def post_key(message: MessageRef) -> str:
-    """The key the points engine keeps distinct reactors under (``post_stats``)."""
-    return f"{message.place.platform}:{message.place.chat_id}:{message.message_id}"
 
 
 async def safely(call: Awaitable[T], what: str) -> T | None:
@@ -109,7 +98,7 @@ class ChannelPoster:
             if ref is not None:
                 thread = await self._thread(platform, ref, message)
                 await self.store.post_sent(occurrence_id, key, ref.message_id, thread.key if thread else None)
-                await on_sent(Sent(key, post_key(ref), thread.key if thread else None))
+                await on_sent(Sent(key, message_key(ref), thread.key if thread else None))
                 return None
             problem = f"{key}: the post was refused (does the bot have permission to post there?)"
         retry_at = now + backoff(attempts)

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from datetime import datetime, tzinfo
 
-from bot.kit.platform import MessageRef
+from bot.kit.platform import MessageRef, place_from_key
 from bot.kit.reply import Reply
 from cogs.points.engine import PointsEngine
 from cogs.rituals.config import RitualsConfig
 from cogs.rituals.participation import ParticipationStore
-from cogs.rituals.posting import place_from_key, safely
+from cogs.rituals.posting import safely
 from cogs.rituals.schedule import month_bounds, previous_month_key
 from cogs.rituals.store import OccurrenceView, RitualStore, RitualView
 from cogs.rituals.templates import RecapSummary, recap_reply, roundup_reply

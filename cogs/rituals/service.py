@@ -19,6 +19,7 @@ from apscheduler.triggers.date import DateTrigger
 
 from bot.kit.clock import Clock
 from bot.kit.events import BotRemoved
+from bot.kit.platform import place_from_key
 from bot.kit.reply import Field
 from cogs.members.service import MemberService
 from cogs.points.engine import PointsEngine
@@ -35,7 +36,7 @@ from cogs.rituals.measures import (
     streak_distribution,
 )
 from cogs.rituals.participation import ParticipationStore
-from cogs.rituals.posting import ChannelPoster, Notifier, OccurrenceMessage, OnSent, Sent, place_from_key
+from cogs.rituals.posting import ChannelPoster, Notifier, OccurrenceMessage, OnSent, Sent
 from cogs.rituals.recaps import Recaps
 from cogs.rituals.schedule import next_wake, plan, reminder_due, week_key, zone
 from cogs.rituals.store import OccurrenceView, RitualStore, RitualView

@@ -22,11 +22,11 @@ from sqlalchemy import bindparam, delete, select, update
 from bot.kit.bus import EventBus
 from bot.kit.clock import Clock
 from bot.kit.events import PointsAwarded, PurchaseRecorded, RefundRecorded, TierChanged
+from bot.kit.platform import place_from_key
 from bot.kit.reply import Reply
 from cogs.badges.conditions import Facts
 from cogs.badges.facts import FactGatherer
 from cogs.members.service import MemberService
-from cogs.rituals.posting import place_from_key
 from cogs.tiers.conditions import Ladder, Tier
 from cogs.tiers.config import TiersConfig
 from cogs.tiers.roles import TierRoles

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from cogs.rituals.config import check_place_key
+from bot.kit.platform import check_place_key
 
 DEFAULT_MILESTONE_MESSAGE = ("You've had your order for a couple of weeks now — how are you using it? "
                              "Show us with /share (a photo, a video or a link): the best ones get featured "

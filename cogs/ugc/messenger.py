@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import logging
 
-from bot.kit.platform import MessageRef, Place, Platform
+from bot.kit.platform import MessageRef, Place, Platform, place_from_key
 from bot.kit.reply import Reply
 from cogs.members.service import MemberService
 from cogs.privacy.preferences import PreferenceStore
-from cogs.rituals.posting import place_from_key
 from cogs.services import Platforms
 
 log = logging.getLogger("hearth.growth")
