@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from bot.adapters.discord.cli import discord_group
+from bot.cli_copy import copy_command
 from bot.cli_support import (
     EXIT_CONFIG,
     Setup,
@@ -158,6 +159,7 @@ def config_check(config_path: Path | None) -> None:
     click.echo(f"  platforms: {', '.join(platforms) or 'none (console only)'}")
 
 
+db.add_command(copy_command)
 main.add_command(import_group)
 main.add_command(export_group)
 main.add_command(discord_group)
