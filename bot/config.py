@@ -7,6 +7,7 @@ what is allowed, so ``hearth config check`` can be read by someone who never ope
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 import zoneinfo
 from collections.abc import Mapping
@@ -35,6 +36,7 @@ from cogs.ugc.config import UgcConfig
 DEFAULT_CONFIG_PATH = Path("config.toml")
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/hearth.db"
 SECRET_WORDS = ("token", "secret", "password", "api_key")
+URL_PASSWORD = re.compile(r"(://[^/:@\s]*):[^@/\s]*@")
 SECRET_HINT = (
     "secrets don't belong in the config file: set them in the environment "
     "(HEARTH_SECRET, HEARTH_DISCORD_TOKEN, HEARTH_TELEGRAM_TOKEN, HEARTH_<PROVIDER>_WEBHOOK_SECRET)"
@@ -219,6 +221,8 @@ def _describe(error: Mapping[str, Any], source: str, env_keys: Mapping[str, str]
         return f"{origin}: unknown key; allowed here: {allowed}"
     message = str(error["msg"]).removeprefix("Value error, ")
     got = error.get("input")
+    if isinstance(got, str):
+        got = URL_PASSWORD.sub(r"\1:***@", got)  # the error is printed, often into CI logs: never a password
     shown = f" (got {got!r})" if got is not None and not isinstance(got, dict) else ""
     return f"{origin}: {message}{shown}"
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import secrets
 from collections.abc import Mapping
@@ -27,10 +29,19 @@ class Secrets:
     crm_webhook: str | None = field(default=None, repr=False)
 
     def values(self) -> list[str]:
-        """Every secret as text, for log redaction."""
+        """Every secret as text, for log redaction (derived ones too: PTB logs setWebhook's secret_token)."""
+        derived = [telegram_webhook_secret(self.instance, self.telegram_token)] if self.telegram_token else []
         found = [self.instance.decode("utf-8", "ignore"), self.discord_token, self.telegram_token,
-                 *self.webhook.values(), *self.store_api.values(), self.crm_webhook]
+                 *self.webhook.values(), *self.store_api.values(), self.crm_webhook, *derived]
         return [value for value in found if value and len(value) >= 6]
+
+
+def telegram_webhook_secret(instance_secret: bytes, token: str) -> str:
+    """The Telegram webhook's secret token: 64 hex characters, within Telegram's 1-256 ``[A-Za-z0-9_-]``.
+
+    Derived (HMAC) from the instance secret, so there is nothing more to configure; a new bot token gives
+    a new secret."""
+    return hmac.new(instance_secret, b"hearth telegram webhook\n" + token.encode(), hashlib.sha256).hexdigest()
 
 
 def _instance_secret(environ: Mapping[str, str], data_dir: Path) -> bytes:

@@ -8,7 +8,6 @@ update and answers 200: slow work before answering makes Telegram retry and pile
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 import logging
@@ -18,16 +17,15 @@ from urllib.parse import urlsplit, urlunsplit
 
 from aiohttp import web
 
+from bot.secrets import telegram_webhook_secret
+
 log = logging.getLogger("hearth.telegram")
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 DEFAULT_PATH = "/telegram/webhook"
 MAX_BODY = 1024**2
-
-
-def webhook_secret(instance_secret: bytes, token: str) -> str:
-    """64 hex characters: within Telegram's 1-256 ``[A-Za-z0-9_-]``; a new bot token gives a new secret."""
-    return hmac.new(instance_secret, b"hearth telegram webhook\n" + token.encode(), hashlib.sha256).hexdigest()
+# Derived in bot.secrets, so that every log line is redacted of it like of the secrets it comes from.
+webhook_secret = telegram_webhook_secret
 
 
 def webhook_address(url: str) -> tuple[str, str]:
