@@ -31,6 +31,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from sqlalchemy import DateTime
+
 from storage.database import SQLITE_PRAGMAS, Database, sqlite_path
 from storage.upsert import insert_adding, insert_ignoring, upsert_sql
 
@@ -66,11 +68,36 @@ class BatchWriter(Protocol):
     async def close(self) -> None: ...
 
 
-def _encode(value: Any) -> Any:
+def _sqlite_datetime(value: datetime) -> str:
     # The same text SQLAlchemy's SQLite dialect stores for a (UTC) DateTime column.
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-    return value
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+@functools.lru_cache(maxsize=64)
+def _datetime_positions(table: str, columns: tuple[str, ...]) -> tuple[int, ...]:
+    """Which of ``columns`` hold datetimes: only those need converting (checking every value costs more)."""
+    from storage.models import Base
+    from storage.models.base import UTCDateTime
+
+    target = Base.metadata.tables[table]
+    return tuple(i for i, name in enumerate(columns) if isinstance(target.c[name].type, (DateTime, UTCDateTime)))
+
+
+def _encoded(table: str, columns: tuple[str, ...], rows: Sequence[Row]) -> Sequence[Sequence[Any]]:
+    positions = _datetime_positions(table, columns)
+    if not positions:
+        return rows
+    encoded = []
+    for row in rows:
+        values = list(row)
+        for position in positions:
+            value = values[position]
+            if value is not None:
+                values[position] = _sqlite_datetime(value)
+        encoded.append(values)
+    return encoded
 
 
 @functools.lru_cache(maxsize=64)
@@ -94,19 +121,28 @@ def open_sqlite(path: str) -> sqlite3.Connection:
 
 def write_sqlite(connection: sqlite3.Connection, table: str, key: str, columns: tuple[str, ...], rows: list[Row],
                  aggregate: Aggregate, args: tuple[Any, ...]) -> list[int]:
+    """One transaction: the new rows, then their aggregates. ``rows`` must not repeat a key.
+
+    The rows go in with one ``executemany``; which of them were new is read back by rowid (rows this
+    transaction inserted have rowids above the old maximum) only when some key already existed.
+    """
     cursor = connection.cursor()
     cursor.execute("BEGIN IMMEDIATE")
     try:
-        insert = _insert_sql(table, key, columns)
-        inserted = []
-        for index, row in enumerate(rows):
-            cursor.execute(insert, [_encode(value) for value in row])
-            if cursor.rowcount == 1:
-                inserted.append(index)
+        highest = cursor.execute(f"SELECT coalesce(max(rowid), 0) FROM {table}").fetchone()[0]
+        before = connection.total_changes
+        cursor.executemany(_insert_sql(table, key, columns), _encoded(table, columns, rows))
+        if connection.total_changes - before == len(rows):
+            inserted = list(range(len(rows)))
+        else:
+            new_keys = {found for (found,) in cursor.execute(f"SELECT {key} FROM {table} WHERE rowid > ?",
+                                                              (highest,))}
+            position = columns.index(key)
+            inserted = [index for index, row in enumerate(rows) if row[position] in new_keys]
         for upsert in aggregate(rows, inserted, *args):
             if upsert.rows:
                 sql = _upsert_sql(upsert.table, upsert.columns, upsert.keys, upsert.add, upsert.resets)
-                cursor.executemany(sql, ([_encode(value) for value in row] for row in upsert.rows))
+                cursor.executemany(sql, _encoded(upsert.table, upsert.columns, upsert.rows))
         cursor.execute("COMMIT")
     except BaseException:
         cursor.execute("ROLLBACK")

@@ -44,6 +44,10 @@ class EventBus:
             self._dispatch_cache[event_type] = cached
         return cached
 
+    def wants(self, event_type: type[Event]) -> bool:
+        """Whether anyone listens: a hot path skips building events nobody would receive."""
+        return bool(self._listeners_for(event_type))
+
     async def publish(self, event: Event) -> None:
         self.published += 1
         for listener in self._listeners_for(type(event)):

@@ -70,11 +70,6 @@ class PointsCog(Cog):
 
     # --- chat activity (hot path: no queries on a warm cache) ------------------------------------
 
-    def _remember_author(self, key: str, member_id: int) -> None:
-        self._authors[key] = member_id
-        if len(self._authors) > AUTHOR_CACHE:
-            self._authors.popitem(last=False)
-
     async def _old_enough(self, member_id: int, at: datetime) -> bool:
         hours = self.config.min_membership_hours
         if not hours:
@@ -90,32 +85,43 @@ class PointsCog(Cog):
         author = event.author
         if author.is_bot:
             return
-        member_id = await self._member(author)
+        member_id = self.members.cached(author)
+        if member_id is None:
+            member_id = await self.members.resolve(author)
         message = event.message
         place = message.place
         key = f"{place.platform}:{place.chat_id}:{message.message_id}"
-        self._remember_author(key, member_id)
-        text = event.text.strip()
-        if len(text) < self.min_length or (self.config.min_membership_hours and
-                                           not await self._old_enough(member_id, event.at)):
+        authors = self._authors
+        authors[key] = member_id
+        if len(authors) > AUTHOR_CACHE:
+            authors.popitem(last=False)
+        text = event.text
+        if len(text) < self.min_length or len(text.strip()) < self.min_length:
             return
-        rules = self.engine.rules
+        if self.config.min_membership_hours and not await self._old_enough(member_id, event.at):
+            return
+        engine = self.engine
+        rules = engine.rules
         if rules.is_repeat(member_id, text):
             return
         reply_to = event.reply_to
         is_comment = bool(place.thread_id) or (
-            reply_to is not None and self._authors.get(message_key(reply_to)) != member_id)
+            reply_to is not None and authors.get(message_key(reply_to)) != member_id)
         rule = "comment" if is_comment else "message"
         amount = rules.allowance(member_id, rule, event.at, place.key)
         if amount:
-            source = f"{place.platform}:message:{place.chat_id}:{message.message_id}"
-            await self.engine.enqueue(Award(member_id, rule, amount, source, event.at))
+            if engine.backlogged:
+                await engine.wait_for_room()
+            engine.submit(Award(member_id, rule, amount, f"{place.platform}:message:{place.chat_id}:"
+                                f"{message.message_id}", event.at))
 
     async def on_reaction(self, event: ReactionAdded) -> None:
-        if event.user.is_bot:
+        user = event.user
+        if user.is_bot:
             return
-        giver = await self._member(event.user)
-        key = message_key(event.message)
+        giver = await self._member(user)
+        message = event.message
+        key = message_key(message)
         author: int | None
         if event.message_author is not None:
             author = None if event.message_author.is_bot else await self._member(event.message_author)
@@ -123,20 +129,23 @@ class PointsCog(Cog):
             author = self._authors.get(key)
         if author == giver:
             return
-        emojis = self._reactions.get((key, event.user.user_id))
+        reacted = (key, user.user_id)
+        emojis = self._reactions.get(reacted)
         if emojis is None:
-            emojis = self._reactions[(key, event.user.user_id)] = set()
+            emojis = self._reactions[reacted] = set()
             if len(self._reactions) > AUTHOR_CACHE:
                 self._reactions.popitem(last=False)
         first = not emojis
         emojis.add(event.emoji)
         if not first or (self.config.min_membership_hours and not await self._old_enough(giver, event.at)):
             return
+        engine = self.engine
         # Recorded even at 0 points (cooldown or cap): the post still gained a distinct reactor.
-        amount = self.engine.rules.allowance(giver, "reaction_given", event.at, event.message.place.key)
-        source = self._reaction_source(event.message, event.user.user_id)
-        await self.engine.enqueue(Award(giver, "reaction_given", amount, source, event.at, post_key=key,
-                                        post_author_id=author))
+        amount = engine.rules.allowance(giver, "reaction_given", event.at, message.place.key)
+        if engine.backlogged:
+            await engine.wait_for_room()
+        engine.submit(Award(giver, "reaction_given", amount, self._reaction_source(message, user.user_id), event.at,
+                            post_key=key, post_author_id=author))
 
     @staticmethod
     def _reaction_source(message: MessageRef, user_id: str) -> str:

@@ -68,7 +68,7 @@ class PointsEngine:
         self.durable_latency: deque[float] = deque(maxlen=10_000)
         self._queue: list[tuple[Award, asyncio.Future[bool] | None]] = []
         self._wake = asyncio.Event()
-        self._drained = asyncio.Event()
+        self._room = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
         self._stopping = False
         self._flush_lock = asyncio.Lock()
@@ -113,16 +113,24 @@ class PointsEngine:
             self._wake.set()
         return future
 
-    async def enqueue(self, award: Award) -> None:
-        """``submit`` for hot paths, with back-pressure: while the writer is a full batch behind, wait.
+    @property
+    def backlogged(self) -> bool:
+        """True while the writer is a full batch behind: hot paths ``await wait_for_room()`` before submitting."""
+        return len(self._queue) >= self.batch_size
 
-        Without it a flood would queue without bound and "durable within 250 ms" would stop being true;
-        with it the chat events themselves slow down, which the platforms buffer for us.
+    async def wait_for_room(self) -> None:
+        """Back-pressure. Without it a flood would queue without bound and "durable within 250 ms" would stop
+        being true; with it the chat events themselves slow down, which the platforms buffer for us.
         """
         while len(self._queue) >= self.batch_size:
             self._wake.set()
-            self._drained.clear()
-            await self._drained.wait()
+            self._room.clear()
+            await self._room.wait()
+
+    async def enqueue(self, award: Award) -> None:
+        """``submit`` with back-pressure, for hot paths."""
+        if len(self._queue) >= self.batch_size:
+            await self.wait_for_room()
         self.submit(award)
 
     async def award(self, award: Award) -> bool:
@@ -140,8 +148,9 @@ class PointsEngine:
     async def _drain(self) -> None:
         while self._queue:
             batch, self._queue = self._queue[: self.batch_size], self._queue[self.batch_size:]
+            # Hot paths refill the queue while this batch is written: chat work and SQL overlap.
+            self._room.set()
             await self._write(batch)
-        self._drained.set()
 
     async def _run(self) -> None:
         while not self._stopping:
@@ -170,17 +179,19 @@ class PointsEngine:
                             future.set_exception(error)
                     raise
                 await asyncio.sleep(0.05 * attempt)
-        written = {award.source_key for award in recorded}
         self.awards_written += len(recorded)
         # The batch's first award waited longest: its latency bounds everyone's in the batch.
         self.durable_latency.append(time.monotonic() - batch[0][0].queued_at)
-        for award, future in batch:
-            if future is not None and not future.done():
-                # Only the first queued copy of a key counts as recorded.
-                future.set_result(award.source_key in written and unique[award.source_key] is award)
-        for award in recorded:
-            await self.bus.publish(PointsAwarded(member_id=award.member_id, rule=award.rule, amount=award.amount,
-                                                 source_key=award.source_key, at=award.at))
+        if any(future is not None for _, future in batch):
+            written = {award.source_key for award in recorded}
+            for award, future in batch:
+                if future is not None and not future.done():
+                    # Only the first queued copy of a key counts as recorded.
+                    future.set_result(award.source_key in written and unique[award.source_key] is award)
+        if self.bus.wants(PointsAwarded):
+            for award in recorded:
+                await self.bus.publish(PointsAwarded(member_id=award.member_id, rule=award.rule,
+                                                     amount=award.amount, source_key=award.source_key, at=award.at))
 
     async def _write_once(self, awards: list[Award]) -> list[Award]:
         season_id = self.season_id
