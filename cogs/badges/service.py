@@ -155,14 +155,21 @@ class BadgeService:
         if not changes.granted and not changes.revoked:
             return changes
         now = self.clock.now()
+        table = MemberBadge.__table__
         async with self.database.session() as session, session.begin():
+            # Another process sharing the database may grant (or revoke) the same badge between the read above
+            # and this write: only the rows this write really changed are ours to announce.
             if changes.granted:
-                await session.execute(
-                    insert_ignoring(session.bind.dialect.name, MemberBadge.__table__, ["member_id", "badge"]),
-                    [{"member_id": m, "badge": b, "earned_at": now} for m, b in changes.granted])
+                inserted = await session.execute(
+                    insert_ignoring(session.bind.dialect.name, table, ["member_id", "badge"])
+                    .values([{"member_id": m, "badge": b, "earned_at": now} for m, b in changes.granted])
+                    .returning(table.c.member_id, table.c.badge))
+                changes.granted = sorted((int(m), str(b)) for m, b in inserted.all())
             if changes.revoked:
-                await session.execute(delete(MemberBadge).where(
-                    tuple_(MemberBadge.member_id, MemberBadge.badge).in_(changes.revoked)))
+                deleted = await session.execute(table.delete().where(
+                    tuple_(table.c.member_id, table.c.badge).in_(changes.revoked))
+                    .returning(table.c.member_id, table.c.badge))
+                changes.revoked = sorted((int(m), str(b)) for m, b in deleted.all())
         for member_id, badge in changes.granted:
             log.info("member %d earned badge %s", member_id, badge)
         for member_id, badge in changes.revoked:

@@ -132,7 +132,9 @@ class LifecycleService:
                 stored = await store.stored_rows(session, list(joined))
                 weeks = recent_weeks(now, self.timezone, self.config.power_user.of_last_weeks)
                 facts = await store.gather_facts(session, joined, stored, sorted(self.watched_rules), weeks, firsts)
-                for member_id, fact in facts.items():
+                # Members in id order, here and in record_activity: two processes re-staging overlapping batches
+                # lock rows in the same order, so they wait for each other instead of deadlocking.
+                for member_id, fact in sorted(facts.items()):
                     fact = self._with_missed_action(fact, now)
                     last = activity.get(member_id, (None, None))[0]
                     change = await self._apply(session, member_id, stored.get(member_id), fact, last, now)
@@ -167,12 +169,19 @@ class LifecycleService:
         values: dict[str, object] = {}
         if row.first_action_at is None and facts.first_action_at is not None:
             values["first_action_at"] = facts.first_action_at
-        if decision.stage != row.stage:
+        moved = decision.stage != row.stage
+        if moved:
             values.update(stage=decision.stage, stage_since=now)
         if values:
-            await session.execute(update(LifecycleMember).where(LifecycleMember.member_id == member_id)
-                                  .values(**values))
-        if decision.stage == row.stage:
+            statement = update(LifecycleMember).where(LifecycleMember.member_id == member_id)
+            if moved:
+                # Compare-and-set: another process may have re-staged them since the read (both nightly jobs run);
+                # then that one recorded the change, its history row and its CRM webhook — not this one too.
+                statement = statement.where(LifecycleMember.stage == row.stage)
+            result = await session.execute(statement.values(**values))
+            if moved and not result.rowcount:  # type: ignore[attr-defined]
+                return None
+        if not moved:
             return None
         return await self._record(session, member_id, row.stage, decision, now)
 

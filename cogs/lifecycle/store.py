@@ -48,10 +48,10 @@ def dialect(session: AsyncSession) -> str:
 
 async def record_activity(session: AsyncSession, activity: dict[int, tuple[datetime, set[str]]]) -> None:
     """Last-active times and active weeks for members already in ``lifecycle_members`` or about to be."""
-    weeks = [{"member_id": m, "week": w} for m, (_, found) in activity.items() for w in sorted(found)]
+    weeks = [{"member_id": m, "week": w} for m, (_, found) in sorted(activity.items()) for w in sorted(found)]
     if weeks:
         await session.execute(insert_ignoring(dialect(session), ActiveWeek.__table__, ["member_id", "week"]), weeks)
-    for member_id, (at, _) in activity.items():
+    for member_id, (at, _) in sorted(activity.items()):  # id order: see LifecycleService._restage
         await session.execute(update(LifecycleMember).where(
             LifecycleMember.member_id == member_id,
             (LifecycleMember.last_active_at.is_(None)) | (LifecycleMember.last_active_at < at))

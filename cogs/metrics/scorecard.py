@@ -17,6 +17,7 @@ from cogs.metrics.config import MetricsConfig
 from cogs.metrics.figures import Figure, Rate
 from cogs.metrics.periods import Period
 from storage.database import Database
+from storage.locks import hold
 from storage.models import MetricSnapshot
 
 REPEAT_DAYS = 90
@@ -112,6 +113,8 @@ async def store(database: Database, card: Scorecard, at: datetime) -> int:
     """Keep the figures under the period's end day and length (replacing a same-day snapshot)."""
     period = f"{card.period.days}d"
     async with database.session() as session, session.begin():
+        # Two processes refreshing at once would both delete nothing and insert the same keys: the second fails.
+        await hold(session, "metrics:snapshots")
         await session.execute(delete(MetricSnapshot).where(MetricSnapshot.day == card.period.end_key,
                                                            MetricSnapshot.period == period))
         session.add_all(MetricSnapshot(day=card.period.end_key, period=period, metric=figure.key,

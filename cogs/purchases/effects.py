@@ -29,6 +29,7 @@ from cogs.purchases.money import major_units
 from cogs.purchases.records import COUNTING
 from cogs.purchases.roles import RoleKeeper
 from storage.database import Database
+from storage.locks import exclusive
 from storage.models import Purchase
 
 log = logging.getLogger("hearth.purchases")
@@ -72,22 +73,25 @@ class Effects:
     async def run(self, limit: int = 1000) -> int:
         """Apply effects to a batch of pending orders; returns how many were handled (0: nothing left)."""
         async with self._lock:
-            async with self._db.session() as session:
-                pending = (await session.execute(
-                    select(PURCHASES).where(PURCHASES.c.version > PURCHASES.c.effects_version)
-                    .order_by(PURCHASES.c.id).limit(limit))).all()
-            if not pending:
-                return 0
-            now = self._clock.now()
-            plans = [self._plan(row, now) for row in pending]
-            # Awards go to the points engine together: it writes them in one batch, each with its unique key.
-            await asyncio.gather(*(self._engine.award(plan.award) for plan in plans if plan.award))
-            for plan in plans:
-                if plan.reverse:
-                    await self._engine.reverse(plan.key, plan.reverse, at=now)
-            async with self._db.session() as session, session.begin():
-                await lock_for_writing(session)
-                await session.execute(SAVE_EFFECTS, [plan.saved for plan in plans])
+            # Another process sharing PostgreSQL runs this too (each drains after its own deliveries): it waits here
+            # until these orders' effects_version is saved, then finds them done — their events go out once.
+            async with exclusive(self._db, "purchases:effects"):
+                async with self._db.session() as session:
+                    pending = (await session.execute(
+                        select(PURCHASES).where(PURCHASES.c.version > PURCHASES.c.effects_version)
+                        .order_by(PURCHASES.c.id).limit(limit))).all()
+                if not pending:
+                    return 0
+                now = self._clock.now()
+                plans = [self._plan(row, now) for row in pending]
+                # Awards go to the points engine together: it writes them in one batch, each with its unique key.
+                await asyncio.gather(*(self._engine.award(plan.award) for plan in plans if plan.award))
+                for plan in plans:
+                    if plan.reverse:
+                        await self._engine.reverse(plan.key, plan.reverse, at=now)
+                async with self._db.session() as session, session.begin():
+                    await lock_for_writing(session)
+                    await session.execute(SAVE_EFFECTS, [plan.saved for plan in plans])
             for plan in plans:
                 for event in plan.events:
                     await self._bus.publish(event)

@@ -23,6 +23,7 @@ from cogs.purchases.claims import ClaimCodes
 from cogs.purchases.merge import MERGED_COLUMNS, OrderState, RefundState
 from cogs.purchases.records import Record, load
 from storage.database import Database
+from storage.locks import exclusive
 from storage.models import Purchase, PurchaseClaim, PurchaseCustomer, PurchaseDelivery, PurchaseRefund
 
 log = logging.getLogger("hearth.purchases")
@@ -64,7 +65,11 @@ class InboxProcessor:
     async def process_batch(self) -> int:
         for attempt in range(1, ATTEMPTS + 1):
             try:
-                count = await self._process_once()
+                # Processes sharing PostgreSQL take turns: two reading the same waiting deliveries would only
+                # conflict and redo (each delivery is merged once either way), and a steady stream of
+                # deliveries could make one lose every time.
+                async with exclusive(self._db, "purchases:inbox"):
+                    count = await self._process_once()
                 self.processed += count
                 return count
             except (Conflict, IntegrityError, DBAPIError) as error:

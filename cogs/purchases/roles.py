@@ -22,6 +22,7 @@ from cogs.purchases.claims import lock_for_writing
 from cogs.purchases.config import PurchasesConfig
 from cogs.purchases.records import COUNTING
 from storage.database import Database
+from storage.locks import exclusive
 from storage.models import Purchase, PurchaseRoleGrant
 
 log = logging.getLogger("hearth.purchases")
@@ -99,6 +100,12 @@ class RoleKeeper:
         """Grant what's wanted and missing, revoke what Hearth granted and isn't wanted. True if all applied."""
         if not self.enabled:
             return True
+        # One process at a time per member (both run the expiry sweep): the second sees the first's grant rows and
+        # doesn't grant again — on Telegram a grant is an invite link DM.
+        async with exclusive(self._db, f"purchases:roles:{member_id}"):
+            return await self._reconcile(member_id)
+
+    async def _reconcile(self, member_id: int) -> bool:
         wanted = await self.wanted(member_id)
         view = await self._members.get(member_id)
         accounts = {(i.platform, i.platform_user_id) for i in view.identities} if view else set()

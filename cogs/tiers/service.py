@@ -31,6 +31,7 @@ from cogs.tiers.conditions import Ladder, Tier
 from cogs.tiers.config import TiersConfig
 from cogs.tiers.roles import TierRoles
 from storage.database import Database
+from storage.locks import exclusive
 from storage.models import Member, MemberTier
 from storage.upsert import insert_ignoring
 
@@ -89,7 +90,9 @@ class TierService:
         return changes
 
     async def evaluate(self, member_ids: Sequence[int], *, announce: bool = True) -> list[Change]:
-        async with self._lock:
+        # Across processes sharing PostgreSQL too: a second evaluation of the same members reads the tiers and role
+        # grants the first recorded, so a promotion is announced (and a role granted) once.
+        async with self._lock, exclusive(self.database, "tiers:evaluate"):
             facts = await self.gatherer.gather(member_ids, self.ladder.needs)
             changes = await self._store(member_ids, facts)
             if self.ladder.has_roles or self.roles.remove_on_demotion:
