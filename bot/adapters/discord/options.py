@@ -64,6 +64,11 @@ def _attachment(attachment_id: str, resolved: Mapping[str, Any]) -> Attachment |
     return attachment_from_payload(data) if data else attachment_id
 
 
+def _snowflake(value: object) -> bool:
+    text = str(value)
+    return isinstance(value, str | int) and not isinstance(value, bool) and text.isascii() and text.isdigit()
+
+
 def option_values(called: Called, guild_id: int | None, places: PlaceResolver) -> dict[str, object]:
     """Typed values by option name. Wrong or unknown ones are passed on: the kit names the problem."""
     values: dict[str, object] = {}
@@ -71,7 +76,9 @@ def option_values(called: Called, guild_id: int | None, places: PlaceResolver) -
         name, kind, value = str(item.get("name")), item.get("type"), item.get("value")
         if value is None:
             continue
-        if kind == USER:
+        if kind in (USER, CHANNEL, ATTACHMENT) and not _snowflake(value):
+            values[name] = value  # Discord sends ids here; anything else is passed on for the kit to refuse
+        elif kind == USER:
             values[name] = _user(str(value), called.resolved)
         elif kind == CHANNEL:
             values[name] = _channel(str(value), called.resolved, guild_id, places)
