@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import shutil
@@ -20,6 +21,7 @@ from storage.migrate import upgrade
 from tests.support.harness import Chat
 from tests.support.memory_platform import MemoryPlatform
 from tests.support.postgres import PostgresServer, PostgresUnavailable, start_postgres
+from tests.support.sql import DatabaseFactory
 
 WATCHED_LOGGERS = ("telegram", "discord", "asyncio", "hearth")
 
@@ -53,14 +55,28 @@ ON_POSTGRES = os.environ.get("HEARTH_TEST_DATABASE", "sqlite").lower().startswit
 
 
 @pytest.fixture
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+def new_database(request: pytest.FixtureRequest, tmp_path: Path) -> DatabaseFactory:
+    """As many fresh databases as a test needs (several bots, a reference run), each a copy of the template."""
+    made = itertools.count()
+    # The selected backend's session fixtures now, while this fixture is being set up.
     if ON_POSTGRES:
         template: str = request.getfixturevalue("postgres_template")
         server: PostgresServer = request.getfixturevalue("postgres_server")
-        return server.create_database("t_" + uuid.uuid4().hex[:12], template=template)
-    path = tmp_path / "hearth.db"
-    shutil.copy(request.getfixturevalue("template_database"), path)
-    return f"sqlite+aiosqlite:///{path}"
+
+    def make(backend: str | None = None) -> str:
+        number = next(made)
+        if backend is None and ON_POSTGRES:
+            return server.create_database("t_" + uuid.uuid4().hex[:12], template=template)
+        path = tmp_path / ("hearth.db" if number == 0 else f"hearth{number}.db")
+        shutil.copy(request.getfixturevalue("template_database"), path)
+        return f"sqlite+aiosqlite:///{path}"
+
+    return make
+
+
+@pytest.fixture
+def database_url(new_database: DatabaseFactory) -> str:
+    return new_database()
 
 
 @pytest.fixture

@@ -53,7 +53,8 @@ class Purchase(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     provider: Mapped[str] = mapped_column(String(20))
     order_id: Mapped[str] = mapped_column(String(100))
-    order_number: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    # As long as an id (normalise.MAX_ID): Stripe's is the 66-character Checkout Session id.
+    order_number: Mapped[str | None] = mapped_column(String(100), nullable=True, index=True)
     status: Mapped[str] = mapped_column(String(20))
     provider_status: Mapped[str] = mapped_column(String(20))
     amount_minor: Mapped[int | None] = mapped_column(BigInteger, nullable=True)

@@ -6,15 +6,23 @@ The server refuses to run as root, so as root it runs through ``runuser -u postg
 
 from __future__ import annotations
 
+import asyncio
 import glob
 import os
 import shutil
 import socket
 import subprocess
 import tempfile
+import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Coroutine
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
+
+import asyncpg
+
+T = TypeVar("T")
 
 
 class PostgresUnavailable(RuntimeError):
@@ -29,6 +37,34 @@ def _bin_dir() -> Path | None:
     return Path(candidates[0]).parent if candidates else None
 
 
+class _AdminConnection:
+    """One kept-open connection to the ``postgres`` database, on an event loop thread of its own.
+
+    Why not ``createdb``: through ``runuser`` it costs ~160 ms per test, the statement ~40 ms. Why a thread:
+    databases are also made from async fixtures, whose loop is already running.
+    """
+
+    def __init__(self, dsn: str) -> None:
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="hearth-pg-admin", daemon=True)
+        self._thread.start()
+        self._connection: asyncpg.Connection = self._call(asyncpg.connect(dsn))
+
+    def _call(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout=60)
+
+    def execute(self, sql: str) -> None:
+        self._call(self._connection.execute(sql))
+
+    def close(self) -> None:
+        try:
+            self._call(self._connection.close())
+        finally:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(timeout=10)
+            self._loop.close()
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -41,6 +77,7 @@ class PostgresServer:
     port: int
     bin_dir: Path
     as_postgres: bool
+    _admin: _AdminConnection | None = field(default=None, repr=False)
 
     @property
     def admin_url(self) -> str:
@@ -56,12 +93,17 @@ class PostgresServer:
         subprocess.run(command, check=True, capture_output=True, timeout=60)
 
     def create_database(self, name: str, template: str | None = None) -> str:
-        extra = ["-T", template] if template else []
-        self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "hearth", *extra, name)
+        if self._admin is None:
+            self._admin = _AdminConnection(f"postgresql://hearth@127.0.0.1:{self.port}/postgres")
+        # FILE_COPY: for a small template a plain file copy beats WAL-logging every block (~25% faster).
+        copy = f' TEMPLATE "{template}" STRATEGY FILE_COPY' if template else ""
+        self._admin.execute(f'CREATE DATABASE "{name}"{copy}')
         return self.url(name)
 
     def stop(self) -> None:
         try:
+            if self._admin is not None:
+                self._admin.close()
             self._run("pg_ctl", "-D", str(self.directory / "data"), "-m", "immediate", "stop")
         finally:
             shutil.rmtree(self.directory, ignore_errors=True)
@@ -78,7 +120,9 @@ def start_postgres() -> PostgresServer:
     server = PostgresServer(directory, _free_port(), bin_dir, as_postgres)
     try:
         server._run("initdb", "-A", "trust", "-U", "hearth", "-D", str(directory / "data"), "--no-sync")
-        options = f"-p {server.port} -k {directory} -c listen_addresses=127.0.0.1 -c fsync=off"
+        # A throwaway cluster: no crash safety wanted, so no flushing (fsync, commit waits, full-page images).
+        options = (f"-p {server.port} -k {directory} -c listen_addresses=127.0.0.1 -c fsync=off "
+                   "-c synchronous_commit=off -c full_page_writes=off")
         server._run("pg_ctl", "-D", str(directory / "data"), "-o", options, "-l", str(directory / "log"),
                     "-w", "-t", "30", "start")
     except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as error:

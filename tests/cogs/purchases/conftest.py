@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +22,7 @@ from storage.models import Purchase
 from tests.cogs.purchases.signing import INSTANCE_SECRET, SECRETS
 from tests.support.harness import Chat
 from tests.support.memory_platform import MemoryPlatform
+from tests.support.sql import DatabaseFactory
 
 COGS = '[cogs]\nenabled = ["help", "profile", "link", "points", "purchases"]\n'
 
@@ -77,7 +77,7 @@ RigFactory = Callable[..., Awaitable[StoreRig]]
 
 
 @pytest.fixture
-async def make_store(template_database: Path, tmp_path: Path) -> AsyncIterator[RigFactory]:
+async def make_store(new_database: DatabaseFactory, tmp_path: Path) -> AsyncIterator[RigFactory]:
     started: list[StoreRig] = []
 
     async def build(toml: str = "", *, secrets: dict[str, str] | None = None, clock: ManualClock | None = None,
@@ -85,8 +85,7 @@ async def make_store(template_database: Path, tmp_path: Path) -> AsyncIterator[R
         folder = tmp_path / (name or f"rig{len(started)}")
         folder.mkdir()
         if database_url is None:
-            shutil.copy(template_database, folder / "hearth.db")
-            database_url = f"sqlite+aiosqlite:///{folder}/hearth.db"
+            database_url = new_database()
         config_file = folder / "config.toml"
         config_file.write_text(f'data_dir = "{folder}"\n{COGS}[web]\nport = 0\n{toml}')
         config = load_config(config_file, environ={"HEARTH_DATABASE_URL": database_url,
