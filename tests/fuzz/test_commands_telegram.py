@@ -26,16 +26,22 @@ from tests.fuzz.support import FUZZ, argument_text, check_reply, command_words, 
 from tests.security.support import ALL_COGS
 
 HANDLED_WITHIN = 10.0  # seconds: a guard against a hang, never a speed assertion
+# Entities after the command's own: mentions (resolved or not), text mentions of real users, and spans that
+# overlap the command or run past the end of the text.
+entity = st.fixed_dictionaries(
+    {"type": st.sampled_from(["mention", "text_mention", "bold", "url", "bot_command"]),
+     "offset": st.integers(0, 120), "length": st.integers(0, 40)},
+    optional={"user": st.sampled_from([ALICE, BOB, ADMIN])})
 
 
 class TelegramRig:
     def __init__(self, hearth: Hearth, adapter: TelegramAdapter, emulator: TelegramEmulator) -> None:
         self.hearth, self.adapter, self.emulator = hearth, adapter, emulator
 
-    async def send(self, chat: dict, sender: dict, text: str) -> list[tuple[str, int, str]]:
+    async def send(self, chat: dict, sender: dict, text: str, entities: list[dict]) -> list[tuple[str, int, str]]:
         """Deliver one message; once handled, every Bot API call it caused (method, status, text)."""
         first_call, done = len(self.emulator.calls), self.adapter.updates_done
-        self.emulator.inject(self.emulator.message_update(chat, sender, text))
+        self.emulator.inject(self.emulator.message_update(chat, sender, text, entities=entities))
         async with asyncio.timeout(HANDLED_WITHIN):
             while self.adapter.updates_done <= done:  # noqa: ASYNC110 - the adapter counts, it has no event
                 await asyncio.sleep(0.002)
@@ -74,8 +80,9 @@ async def test_random_arguments_after_real_commands(telegram: TelegramRig, data:
     sender = data.draw(st.sampled_from([ALICE, ADMIN]), label="sender")
     chat = data.draw(st.sampled_from([GROUP, private_chat(sender)]), label="chat")
     text = f"/{typed} {arguments}"[:4096]
+    entities = data.draw(st.lists(entity, max_size=3), label="entities")
     with error_trap() as trap:
-        calls = await telegram.send(chat, sender, text)
+        calls = await telegram.send(chat, sender, text, entities)
         trap.check()
     answers = [(method, status, body) for method, status, body in calls if method in ("sendMessage", "sendPhoto")]
     assert answers, f"no answer to {text[:200]!r}: {[c[:2] for c in calls]}"
