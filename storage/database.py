@@ -41,7 +41,8 @@ def create_engine(url: str) -> AsyncEngine:
     path = sqlite_path(url)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url, pool_pre_ping=not is_sqlite(url))
+    # /profile reads every feature's lines side by side: room for that many connections without churn.
+    engine = create_async_engine(url, pool_pre_ping=not is_sqlite(url), pool_size=10, max_overflow=10)
     if is_sqlite(url):
         event.listen(engine.sync_engine, "connect", _apply_sqlite_pragmas)
     return engine

@@ -130,16 +130,19 @@ class MemberService:
         return member_id
 
     async def get(self, member_id: int) -> MemberView | None:
+        # One round trip: the member and its accounts in a single outer join (``/profile`` is latency-bound).
+        query = (select(Member.display_name, Member.joined_at, Identity.platform, Identity.platform_user_id,
+                        Identity.display_name, Identity.username, Identity.linked_at)
+                 .outerjoin(Identity, Identity.member_id == Member.id)
+                 .where(Member.id == member_id)
+                 .order_by(Identity.linked_at, Identity.id))
         async with self._db.session() as session:
-            member = await session.get(Member, member_id)
-            if member is None:
-                return None
-            rows = (await session.scalars(
-                select(Identity).where(Identity.member_id == member_id).order_by(Identity.linked_at, Identity.id)
-            )).all()
-        identities = tuple(IdentityView(i.platform, i.platform_user_id, i.display_name, i.username, i.linked_at)
-                           for i in rows)
-        return MemberView(member.id, member.display_name, member.joined_at, identities)
+            rows = (await session.execute(query)).all()
+        if not rows:
+            return None
+        identities = tuple(IdentityView(platform, user_id, name, username, linked)
+                           for _, _, platform, user_id, name, username, linked in rows if platform is not None)
+        return MemberView(member_id, rows[0][0], rows[0][1], identities)
 
     async def joined_at(self, member_id: int) -> datetime | None:
         """When Hearth first saw the member (cached: anti-farming asks on every message)."""

@@ -44,7 +44,8 @@ async def leaderboard(database: Database, category: str, limit: int, *, week: st
     query = (select(MemberPoints.member_id, Member.display_name, column)
              .join(Member, Member.id == MemberPoints.member_id)
              .where(column > 0)
-             .order_by(column.desc(), MemberPoints.member_id)
+             # Ties: the later member first: the index's own order read backwards, so no sort at any size.
+             .order_by(column.desc(), MemberPoints.member_id.desc())
              .limit(limit))
     if window is not None:
         query = query.where(window)
@@ -56,12 +57,15 @@ async def leaderboard(database: Database, category: str, limit: int, *, week: st
 
 
 async def member_scores(database: Database, member_id: int, week: str, season_id: int | None) -> Scores:
+    query = select(MemberPoints.lifetime, MemberPoints.week, MemberPoints.week_points, MemberPoints.season_id,
+                   MemberPoints.season_points).where(MemberPoints.member_id == member_id)
     async with database.session() as session:
-        row = await session.get(MemberPoints, member_id)
+        row = (await session.execute(query)).first()
     if row is None:
         return Scores(0, 0, 0)
-    return Scores(row.lifetime, row.week_points if row.week == week else 0,
-                  row.season_points if season_id is not None and row.season_id == season_id else 0)
+    lifetime, row_week, week_points, row_season, season_points = row
+    return Scores(lifetime, week_points if row_week == week else 0,
+                  season_points if season_id is not None and row_season == season_id else 0)
 
 
 async def rule_counts(database: Database, member_id: int) -> dict[str, int]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -68,14 +69,15 @@ class ProfileCog(Cog):
             if found is None:
                 return Reply.error(f"{target.display_name} hasn't taken part here yet, so there's no profile.")
             member_id = found
-        view = await self.members.get(member_id)
+        # The member record and every feature's lines are independent look-ups: run them side by side.
+        view, sections = await asyncio.gather(self.members.get(member_id), self.sections.collect(member_id))
         if view is None:
             return Reply.error("That member's profile is gone.")
         accounts = "\n".join(_account_label(i.platform, i.display_name, i.username) for i in view.identities)
         fields = [
             Field("Member since", view.joined_at.strftime("%-d %b %Y"), inline=True),
             Field("Accounts", accounts or "none"),
-            *await self.sections.collect(member_id),
+            *sections,
         ]
         hint = "Link another account with /link." if target is None and len(view.identities) < 2 else None
         return Reply(title=view.display_name, fields=tuple(fields), footer=hint)

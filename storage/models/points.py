@@ -50,14 +50,15 @@ class MemberPoints(Base):
 
     __tablename__ = "member_points"
     __table_args__ = (
-        Index("ix_member_points_lifetime", "lifetime"),
-        Index("ix_member_points_week", "week", "week_points"),
-        Index("ix_member_points_season", "season_id", "season_points"),
-        Index("ix_member_points_helpers", "helpers", sqlite_where=text("helpers > 0"),
+        # The member id closes each index: leaderboards break ties by it, so the top N come straight off the index.
+        Index("ix_member_points_lifetime", "lifetime", "member_id"),
+        Index("ix_member_points_week", "week", "week_points", "member_id"),
+        Index("ix_member_points_season", "season_id", "season_points", "member_id"),
+        Index("ix_member_points_helpers", "helpers", "member_id", sqlite_where=text("helpers > 0"),
               postgresql_where=text("helpers > 0")),
-        Index("ix_member_points_creators", "creators", sqlite_where=text("creators > 0"),
+        Index("ix_member_points_creators", "creators", "member_id", sqlite_where=text("creators > 0"),
               postgresql_where=text("creators > 0")),
-        Index("ix_member_points_referrers", "referrers", sqlite_where=text("referrers > 0"),
+        Index("ix_member_points_referrers", "referrers", "member_id", sqlite_where=text("referrers > 0"),
               postgresql_where=text("referrers > 0")),
     )
 
