@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from cogs import AVAILABLE
 from cogs.badges.config import BadgesConfig
@@ -123,6 +123,40 @@ class DiscordConfig(Section):
                                   "kick_members", "ban_members", "administrator"] = "manage_guild"
     # Ceiling for role grants/revokes: a 10k-member tier sync is queued, never a burst.
     role_changes_per_second: float = Field(10.0, gt=0, le=50)
+    # Sharding, for bots in thousands of servers: shard_count is the total across every process, shard_ids
+    # the ones this process runs (default: all of them). Unset: one connection, no sharding.
+    shard_count: int | None = Field(None, ge=1, le=100_000)
+    shard_ids: list[int] | None = None
+
+    @field_validator("shard_ids", mode="before")
+    @classmethod
+    def _id_list(cls, value: Any) -> Any:
+        # HEARTH_DISCORD_SHARD_IDS="0,1": one config file, each process given its shards by the environment.
+        if isinstance(value, str):
+            try:
+                return [int(part) for part in value.replace(",", " ").split()]
+            except ValueError:
+                raise ValueError('list shard ids as numbers, e.g. [0, 1] or HEARTH_DISCORD_SHARD_IDS="0,1"') from None
+        return value
+
+    @model_validator(mode="after")
+    def _shards(self) -> DiscordConfig:
+        ids, count = self.shard_ids, self.shard_count
+        if ids is None:
+            return self
+        if count is None:
+            raise ValueError("shard_ids needs shard_count: the total number of shards across all "
+                             "your processes")
+        if not ids:
+            raise ValueError("shard_ids is empty: list this process's shards, e.g. [0, 1], or leave it out "
+                             "to run all of them")
+        outside = [i for i in ids if not 0 <= i < count]
+        if outside:
+            raise ValueError(f"shard_ids: shard {outside[0]} doesn't exist with shard_count = {count} "
+                             f"(ids go from 0 to {count - 1})")
+        if len(set(ids)) != len(ids):
+            raise ValueError("shard_ids lists a shard twice")
+        return self
 
 
 class TelegramConfig(Section):
@@ -181,6 +215,8 @@ ENV_OVERRIDES: Mapping[str, tuple[str, ...]] = {
     "HEARTH_LOG_LEVEL": ("log", "level"),
     "HEARTH_TELEGRAM_BASE_URL": ("telegram", "base_url"),
     "HEARTH_POINTS_WRITER": ("points", "writer"),
+    "HEARTH_DISCORD_SHARD_IDS": ("discord", "shard_ids"),
+    "HEARTH_DISCORD_SHARD_COUNT": ("discord", "shard_count"),
 }
 
 

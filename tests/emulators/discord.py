@@ -74,7 +74,8 @@ class DiscordEmulator:
         self.requests: list[Recorded] = []
         self.rate_limited = 0
         self.closed_dms: set[str] = set()
-        self.gateway = Gateway(self._ready_payload, lambda: [self.guild])
+        self.extra_guilds: list[dict[str, Any]] = []  # more servers (sharding tests); REST knows only ``guild``
+        self.gateway = Gateway(self._ready_payload, lambda: [self.guild, *self.extra_guilds])
         self.routes = Routes(self)
         self._faults: list[Fault] = []
         self._buckets: list[Bucket] = []

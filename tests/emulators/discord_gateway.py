@@ -3,6 +3,10 @@
 Sessions keep every dispatch they sent, so a RESUME replays what the client missed — exactly what
 Discord does. ``replay_overlap`` makes a RESUME also replay events the client already had (Discord
 may, after an unclean disconnect), to prove the adapter deduplicates.
+
+Sharding as Discord does it: an IDENTIFY with ``shard: [id, count]`` gets a READY (and GUILD_CREATEs) for
+only the servers of that shard, ``(guild_id >> 22) % count``, and a server's events go to its shard's
+session. A shard id outside the count is closed with 4010 (Invalid Shard).
 """
 
 from __future__ import annotations
@@ -27,6 +31,12 @@ class Session:
     socket: web.WebSocketResponse | None = None
     seq: int = 0
     history: list[dict[str, Any]] = field(default_factory=list)
+    shard: tuple[int, int] | None = None
+
+
+def shard_of(guild_id: str | int, count: int) -> int:
+    """The shard Discord sends a server's events to."""
+    return (int(guild_id) >> 22) % count
 
 
 class Gateway:
@@ -35,6 +45,7 @@ class Gateway:
         self._guilds = guilds
         self.sessions: dict[str, Session] = {}
         self.current: Session | None = None
+        self.shards: dict[int, Session] = {}  # shard id → its latest session
         self.identifies: list[dict[str, Any]] = []
         self.resumes: list[dict[str, Any]] = []
         self.replay_overlap = 0
@@ -57,16 +68,31 @@ class Gateway:
                 lambda: len(self.identifies) + len(self.resumes) >= count), timeout)
 
     async def dispatch(self, event: str, data: dict[str, Any], session: Session | None = None) -> int:
-        """Send a dispatch on the current session; kept for replay even while the client is away."""
-        session = session or self.current
+        """Send a dispatch on its server's shard (else the current session); kept for replay while the client's away."""
+        session = session or self.session_for(data)
         if session is None:
-            raise RuntimeError("no gateway session: the client hasn't identified yet")
+            raise RuntimeError("no gateway session for this event: the client (or its shard) hasn't identified yet")
         session.seq += 1
         frame = {"op": DISPATCH, "t": event, "s": session.seq, "d": data}
         session.history.append(frame)
         if session.socket is not None:
             await self._send(session.socket, frame)
         return session.seq
+
+    def session_for(self, data: dict[str, Any]) -> Session | None:
+        """The session a server's event goes to: its shard's (None if that shard isn't connected)."""
+        guild_id = data.get("guild_id") if isinstance(data, dict) else None
+        if guild_id is None or not self.shards:
+            return self.current
+        count = next(iter(self.shards.values())).shard[1]  # type: ignore[index]
+        return self.shards.get(shard_of(guild_id, count))
+
+    def guilds_for(self, session: Session) -> list[dict[str, Any]]:
+        guilds = self._guilds()
+        if session.shard is None:
+            return guilds
+        shard_id, count = session.shard
+        return [guild for guild in guilds if shard_of(guild["id"], count) == shard_id]
 
     async def request_reconnect(self) -> None:
         """Op 7: Discord asks the client to reconnect and resume."""
@@ -112,12 +138,24 @@ class Gateway:
         elif op == IDENTIFY and self.refuse_identify is not None:
             await socket.close(code=self.refuse_identify)
         elif op == IDENTIFY:
-            session = Session(session_id=uuid.uuid4().hex, intents=int(data.get("intents", 0)), socket=socket)
+            shard = data.get("shard")
+            if shard is not None and not 0 <= int(shard[0]) < int(shard[1]):
+                await socket.close(code=4010)  # Invalid Shard
+                return
+            session = Session(session_id=uuid.uuid4().hex, intents=int(data.get("intents", 0)), socket=socket,
+                              shard=(int(shard[0]), int(shard[1])) if shard is not None else None)
             self.sessions[session.session_id] = session
             self.current = session
+            if session.shard is not None:
+                self.shards[session.shard[0]] = session
             self.identifies.append(data)
-            await self.dispatch("READY", self._ready(session), session)
-            for guild in self._guilds():
+            guilds = self.guilds_for(session)
+            ready = self._ready(session)
+            ready["guilds"] = [{"id": guild["id"], "unavailable": True} for guild in guilds]
+            if session.shard is not None:
+                ready["shard"] = list(session.shard)
+            await self.dispatch("READY", ready, session)
+            for guild in guilds:
                 await self.dispatch("GUILD_CREATE", guild, session)
             await self._notify()
         elif op == RESUME:

@@ -132,7 +132,8 @@ class Routes:
 
     async def _echo(self, message: dict[str, Any]) -> None:
         """Discord sends the bot its own messages too: the adapter must ignore them."""
-        if self.emulator.gateway.current is not None and "guild_id" in message:
+        # Only to the shard that receives this server (none connected: nobody hears it, as on Discord).
+        if "guild_id" in message and self.emulator.gateway.session_for(message) is not None:
             member = {"roles": [], "joined_at": _now(), "deaf": False, "mute": False, "flags": 0}
             await self.emulator.gateway.dispatch("MESSAGE_CREATE", {**message, "member": member, "channel_type": 0})
 
@@ -211,7 +212,7 @@ class Routes:
                                                                                             1440),
                                       "archive_timestamp": _now(), "locked": False}}
         self.emulator.guild["threads"].append(thread)
-        if self.emulator.gateway.current is not None:
+        if self.emulator.gateway.session_for(thread) is not None:
             await self.emulator.gateway.dispatch("THREAD_CREATE", {**thread, "newly_created": True})
         return 201, thread
 

@@ -100,6 +100,14 @@ class HearthClient(discord.Client):
         log.exception("unexpected error in Discord listener %s", event_method)
 
 
+class HearthShardedClient(HearthClient, discord.AutoShardedClient):
+    """The same client over several gateway connections (``discord.shard_count`` / ``shard_ids``).
+
+    Discord sends each server's events to one shard only, (server id >> 22) % shard_count; REST calls (posts,
+    roles, DMs) work from any shard. discord.py identifies the shards one after another (5 s apart).
+    """
+
+
 class DiscordAdapter:
     """Serves the community on Discord.
 
@@ -130,11 +138,26 @@ class DiscordAdapter:
         self._restore: Callable[[], None] | None = None
         self._stopping = False
 
+    def shards(self) -> list[int] | None:
+        """The shard ids this process runs, or None when it doesn't shard."""
+        count = self._settings.shard_count
+        if count is None:
+            return None
+        return list(self._settings.shard_ids) if self._settings.shard_ids is not None else list(range(count))
+
     def _build(self) -> HearthClient:
-        client = HearthClient(self, intents=intents(), guild_ready_timeout=self._guild_ready_timeout,
-                              chunk_guilds_at_startup=False, member_cache_flags=discord.MemberCacheFlags.none(),
-                              max_messages=None, allowed_mentions=discord.AllowedMentions.none())
-        self.guard = GatewayGuard(client)
+        options: dict[str, Any] = dict(
+            intents=intents(), guild_ready_timeout=self._guild_ready_timeout, chunk_guilds_at_startup=False,
+            member_cache_flags=discord.MemberCacheFlags.none(), max_messages=None,
+            allowed_mentions=discord.AllowedMentions.none())
+        shards = self.shards()
+        if shards is None:
+            client = HearthClient(self, **options)
+        else:
+            # With shard_count given, discord.py connects straight to the gateway (no GET /gateway/bot) and
+            # sends shard [id, count] in each IDENTIFY.
+            client = HearthShardedClient(self, shard_count=self._settings.shard_count, shard_ids=shards, **options)
+        self.guard = GatewayGuard(client, shards=len(shards) if shards else 1)
         self.guard.install()
         self.places = PlaceResolver(client, self.guard.channel_type)
         self.events = EventPublisher(client, self.deps.bus, self.deps.clock, self.places, self.platform.polls)
@@ -181,7 +204,10 @@ class DiscordAdapter:
         self.platform.attach(client)
         self.platform.roles.start()
         user = client.user
-        log.info("connected to Discord as %s (%s), %d server(s)", user, user.id if user else "?", len(client.guilds))
+        shards = self.shards()
+        sharding = f", shards {', '.join(map(str, shards))} of {self._settings.shard_count}" if shards else ""
+        log.info("connected to Discord as %s (%s), %d server(s)%s", user, user.id if user else "?", len(client.guilds),
+                 sharding)
         missing = set(self._settings.guild_ids) - {guild.id for guild in client.guilds}
         if missing:
             log.warning("Hearth is not in configured server(s) %s: invite it with `hearth discord invite`",

@@ -84,7 +84,7 @@ def normalise(event: str, data: Any, application_id: int | None) -> None:
 class GatewayGuard:
     """Installed on a ``discord.Client`` before it connects; see the module docstring."""
 
-    def __init__(self, client: discord.Client, *, remember: int = 20_000) -> None:
+    def __init__(self, client: discord.Client, *, remember: int = 20_000, shards: int = 1) -> None:
         self._client = client
         self._messages = Recent(remember)
         self._interactions = Recent(remember)
@@ -92,6 +92,9 @@ class GatewayGuard:
         self._raw_interactions: OrderedDict[int, dict[str, Any]] = OrderedDict()
         self._channel_types: OrderedDict[int, int] = OrderedDict()
         self._waiting_guilds: set[str] = set()
+        # Each shard sends its own READY listing its servers: ready once every shard did and all arrived.
+        self._shards = shards
+        self._readies = 0
         self.ready = asyncio.Event()
         self.duplicates = 0
         self.skipped = 0
@@ -122,12 +125,13 @@ class GatewayGuard:
 
     def _observe(self, event: str, data: dict[str, Any]) -> None:
         if event == "READY":
-            self._waiting_guilds = {str(g.get("id")) for g in data.get("guilds") or () if isinstance(g, dict)}
-            if not self._waiting_guilds:
+            self._readies += 1
+            self._waiting_guilds |= {str(g.get("id")) for g in data.get("guilds") or () if isinstance(g, dict)}
+            if not self._waiting_guilds and self._readies >= self._shards:
                 self.ready.set()
         elif event == "GUILD_CREATE":
             self._waiting_guilds.discard(str(data.get("id")))
-            if not self._waiting_guilds:
+            if not self._waiting_guilds and self._readies >= self._shards:
                 self.ready.set()
         elif event == "INTERACTION_CREATE" and "id" in data:
             self._raw_interactions[int(data["id"])] = data
