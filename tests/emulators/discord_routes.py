@@ -56,6 +56,7 @@ class Routes:
                 ("PUT", r"/guilds/(?P<guild>\d+)/members/(?P<user>\d+)/roles/(?P<role>\d+)", self.add_role),
                 ("DELETE", r"/guilds/(?P<guild>\d+)/members/(?P<user>\d+)/roles/(?P<role>\d+)", self.remove_role),
                 ("GET", r"/guilds/(?P<guild>\d+)/members/(?P<user>\d+)", self.get_member),
+                ("GET", r"/guilds/(?P<guild>\d+)/roles", self.get_roles),
                 ("POST", r"/users/@me/channels", self.open_dm),
                 ("GET", r"/users/(?P<user>\d+)", self.get_user),
             )
@@ -298,6 +299,12 @@ class Routes:
         if member is None:
             raise self._fail(10007, "Unknown Member")
         return 200, member
+
+    async def get_roles(self, request: Recorded, guild: str) -> Result:
+        for known in (self.emulator.guild, *self.emulator.extra_guilds):
+            if known["id"] == guild:
+                return 200, known["roles"]
+        raise self._fail(10004, "Unknown Guild")
 
     async def get_user(self, request: Recorded, user: str) -> Result:
         member = self._member(user)

@@ -43,6 +43,7 @@ class DiscordPlatform:
     def __init__(self, guild_ids: Sequence[int], *, role_changes_per_second: float = 10.0,
                  polls: PollKeys | None = None) -> None:
         self._guild_ids = list(guild_ids)
+        self._role_guilds: dict[int, int] = {}  # role id → server, for servers outside this process's shards
         self._client: discord.Client | None = None
         self.polls = polls or PollKeys(None)
         self.roles = RoleQueue(self._apply_role, per_second=role_changes_per_second)
@@ -159,7 +160,7 @@ class DiscordPlatform:
         return MessageRef(place=Place(platform=PLATFORM, chat_id=str(dm.id), is_private=True),
                           message_id=str(message.id))
 
-    def _guild_for(self, role: Role) -> int | None:
+    async def _guild_for(self, role: Role) -> int | None:
         """Kit roles carry no server: find the one that has the role (or the only configured one)."""
         role_id = int(role.role_id)
         for guild in self.client.guilds:
@@ -167,13 +168,28 @@ class DiscordPlatform:
                 return guild.id
         if len(self._guild_ids) == 1:
             return self._guild_ids[0]
+        if role_id in self._role_guilds:
+            return self._role_guilds[role_id]
+        # Sharded over processes, a configured server may be on another process's shard: not in this cache, but
+        # its roles can still be read (and changed) over REST from here.
+        for guild_id in self._guild_ids:
+            if any(guild.id == guild_id for guild in self.client.guilds):
+                continue
+            try:
+                roles = await patiently(lambda guild_id=guild_id: self.client.http.get_roles(guild_id))
+            except discord.HTTPException as error:
+                self._refused(error, "role")
+                continue
+            if any(int(found["id"]) == role_id for found in roles):
+                self._role_guilds[role_id] = guild_id
+                return guild_id
         guilds = self.client.guilds
         return guilds[0].id if len(guilds) == 1 else None
 
     async def _change_role(self, user_id: str, role: Role, reason: str, grant: bool) -> RoleChange:
         if not role.role_id.isdigit() or not user_id.isdigit():
             return RoleChange(applied=False, error=f"{role.role_id!r} / {user_id!r} are not Discord ids.")
-        guild_id = self._guild_for(role)
+        guild_id = await self._guild_for(role)
         if guild_id is None:
             return RoleChange(applied=False, error=f"No server Hearth is in has the role {role.name or role.role_id}.")
         change = await self.roles.submit(RoleJob(guild_id, int(user_id), int(role.role_id), grant, reason))

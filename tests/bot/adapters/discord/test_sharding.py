@@ -15,7 +15,7 @@ from bot.app import Hearth
 from bot.config import ConfigError, HearthConfig, load_config
 from bot.kit.clock import ManualClock
 from bot.kit.events import MessagePosted
-from bot.kit.platform import Place
+from bot.kit.platform import Place, Role
 from bot.kit.reply import Reply
 from bot.secrets import Secrets
 from tests.bot.adapters.discord.conftest import TOKEN, Recorder
@@ -30,7 +30,7 @@ OTHER_CHANNEL_ID = "290926798630552400"
 def other_guild() -> dict[str, Any]:
     guild = copy.deepcopy(p.default_guild())
     guild.update(id=OTHER_GUILD_ID, name="Second Guild", system_channel_id=OTHER_CHANNEL_ID)
-    guild["roles"][0]["id"] = OTHER_GUILD_ID  # @everyone has the server's id
+    guild["roles"] = [{**guild["roles"][0], "id": OTHER_GUILD_ID}]  # only @everyone, which has the server's id
     guild["channels"] = [{**p.channel(OTHER_CHANNEL_ID, "lobby"), "guild_id": OTHER_GUILD_ID}]
     return guild
 
@@ -87,6 +87,10 @@ async def test_each_process_runs_its_own_shard(make_config: Callable[..., Hearth
         sent = await adapter.platform.send(Place("discord", p.CHANNEL_ID, guild_id=p.GUILD_ID), Reply(text="Hi"))
         assert sent is not None
         assert emulator.sent("POST", rf"/channels/{p.CHANNEL_ID}/messages")[0].status == 200
+        # A tier role in that server too: its roles aren't in this shard's cache, so they are looked up over REST.
+        role = Role("discord", p.TIER_ROLE_ID, "Power User")
+        assert (await adapter.platform.grant_role(p.AUTHOR["id"], role, "tier reached")).applied
+        assert emulator.sent("PUT", rf"/guilds/{p.GUILD_ID}/members/{p.AUTHOR['id']}/roles/{p.TIER_ROLE_ID}")
     finally:
         await hearth.stop()
 
