@@ -15,6 +15,7 @@ import random
 import sqlite3
 import statistics
 import time
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import text
@@ -30,7 +31,8 @@ LEDGER_PER_MEMBER = 10
 
 def seed_points(path: Path, members: int) -> None:
     rng = random.Random(3)
-    when = START.strftime("%Y-%m-%d %H:%M:%S.%f")
+    # A year of history: the awards are spread over the 365 days before the run, as a live community's are.
+    days = [(START - timedelta(days=n, hours=1)).strftime("%Y-%m-%d %H:%M:%S.%f") for n in range(365)]
     with sqlite3.connect(path) as connection:
         connection.execute("PRAGMA journal_mode=WAL")
         connection.execute("PRAGMA synchronous=OFF")
@@ -41,7 +43,7 @@ def seed_points(path: Path, members: int) -> None:
             for n in range(LEDGER_PER_MEMBER):
                 amount = rng.choice((1, 2, 10, 25, 40))
                 total += amount
-                batch.append((f"seed:{member}:{n}", member, "message", amount, when))
+                batch.append((f"seed:{member}:{n}", member, "message", amount, days[(member * 7 + n * 37) % 365]))
             points.append((member, total, "w2026-10", total % 97, 0, 0, total % 5, total % 3, 0))
             if len(batch) >= 200_000:
                 connection.executemany("INSERT INTO points_ledger (source_key, member_id, rule, amount, created_at) "

@@ -50,11 +50,18 @@ def points_totals(rows: list[tuple[Any, ...]], inserted: list[int], extras: list
         if post_key:
             post = posts.setdefault(post_key, [post_author, 0])
             post[1] += step
+    if season_id:
+        totals = CounterUpsert(
+            "member_points", ("member_id", "lifetime", "week", "week_points", "season_id", "season_points"),
+            ("member_id",), ("lifetime",), [(m, v[0], v[2], v[1], season_id, v[3]) for m, v in points.items()],
+            resets=(("week_points", "week"), ("season_points", "season_id")))
+    else:
+        # No season running: leave the season columns (and their index) alone; a new season resets them.
+        totals = CounterUpsert("member_points", ("member_id", "lifetime", "week", "week_points"), ("member_id",),
+                               ("lifetime",), [(m, v[0], v[2], v[1]) for m, v in points.items()],
+                               resets=(("week_points", "week"),))
     return [
-        CounterUpsert("member_points", ("member_id", "lifetime", "week", "week_points", "season_id", "season_points"),
-                      ("member_id",), ("lifetime",),
-                      [(m, v[0], v[2], v[1], season_id, v[3]) for m, v in points.items()],
-                      resets=(("week_points", "week"), ("season_points", "season_id"))),
+        totals,
         # A separate statement touches the category columns (and their indexes) only when they change.
         CounterUpsert("member_points", ("member_id", *CATEGORY_COLUMNS), ("member_id",), CATEGORY_COLUMNS,
                       [(m, *v) for m, v in categories.items()]),
