@@ -12,19 +12,20 @@ import pytest
 pytestmark = pytest.mark.slow
 
 
-def hearth(tmp_path: Path, *args: str, stdin: str = "", env: dict[str, str] | None = None,
-           timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def hearth(tmp_path: Path, *args: str, stdin: str = "", env: dict[str, str] | None = None, timeout: float = 60,
+           database_url: str = "") -> subprocess.CompletedProcess[str]:
     config = tmp_path / "config.toml"
     if not config.exists():
-        config.write_text(f'data_dir = "{tmp_path}/data"\n[database]\nurl = "sqlite+aiosqlite:///{tmp_path}/data/h.db"\n'
-                          '[community]\nname = "Acme Coffee"\n')
+        database = f'[database]\nurl = "{database_url}"\n' if database_url else ""
+        config.write_text(f'data_dir = "{tmp_path}/data"\n{database}[community]\nname = "Acme Coffee"\n')
     environment = {"PATH": "/usr/bin:/bin", "HEARTH_CONFIG": str(config), **(env or {})}
     return subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True,
                           env=environment, timeout=timeout, cwd=Path(__file__).resolve().parents[2])
 
 
-def test_console_script_help_profile_link_and_refusal(tmp_path: Path) -> None:
-    first = hearth(tmp_path, "console", stdin="/help\n/profile\n/as alice\n/link\n/mod member @alice\n")
+def test_console_script_help_profile_link_and_refusal(tmp_path: Path, database_url: str) -> None:
+    first = hearth(tmp_path, "console", stdin="/help\n/profile\n/as alice\n/link\n/mod member @alice\n",
+                   database_url=database_url)
     assert first.returncode == 0, first.stderr
     out = first.stdout
     assert "Acme Coffee — what you can do" in out and "/profile [member]" in out
@@ -44,8 +45,9 @@ def test_console_script_help_profile_link_and_refusal(tmp_path: Path) -> None:
     assert "/mod member <member>" in second.stdout.split("bob> /help")[1]
 
 
-def test_unknown_command_and_bad_arguments(tmp_path: Path) -> None:
-    result = hearth(tmp_path, "console", stdin="/frobnicate\n/profile @a @b\n/as\n/press 1\n")
+def test_unknown_command_and_bad_arguments(tmp_path: Path, database_url: str) -> None:
+    result = hearth(tmp_path, "console", stdin="/frobnicate\n/profile @a @b\n/as\n/press 1\n",
+                    database_url=database_url)
     assert "Unknown command /frobnicate — try /help" in result.stdout
     assert "Usage: /profile [member]" in result.stdout
     assert "usage: /as NAME" in result.stdout

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.sql import query
+
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -25,6 +27,8 @@ def free_port() -> int:
 
 
 def test_run_without_tokens_serves_healthz_and_stops_on_sigterm(tmp_path: Path) -> None:
+    # A SQLite file that doesn't exist yet, on purpose: `hearth run` creates and migrates it itself (PostgreSQL
+    # waits for `hearth db upgrade`; the Discord and Telegram `hearth run` tests cover it on either backend).
     port = free_port()
     config = tmp_path / "config.toml"
     config.write_text(f'data_dir = "{tmp_path}/data"\n[database]\nurl = "sqlite+aiosqlite:///{tmp_path}/data/h.db"\n')
@@ -75,18 +79,11 @@ def test_corrupt_database_is_refused_and_left_alone(tmp_path: Path) -> None:
     assert database.read_bytes() == b"garbage" * 500
 
 
-def test_newer_schema_is_refused(tmp_path: Path) -> None:
-    import sqlite3
-
-    from storage.migrate import upgrade
-
-    database = tmp_path / "h.db"
-    upgrade(f"sqlite+aiosqlite:///{database}")
-    with sqlite3.connect(database) as connection:
-        connection.execute("DELETE FROM alembic_version")
-        connection.execute("INSERT INTO alembic_version VALUES ('9999_future')")
+def test_newer_schema_is_refused(tmp_path: Path, database_url: str) -> None:
+    query(database_url, "DELETE FROM alembic_version")
+    query(database_url, "INSERT INTO alembic_version (version_num) VALUES ('9999_future')")
     config = tmp_path / "config.toml"
-    config.write_text(f'data_dir = "{tmp_path}"\n[database]\nurl = "sqlite+aiosqlite:///{database}"\n')
+    config.write_text(f'data_dir = "{tmp_path}"\n[database]\nurl = "{database_url}"\n')
     result = subprocess.run([sys.executable, "-m", "bot", "run"], capture_output=True, text=True, cwd=ROOT,
                             stdin=subprocess.DEVNULL,
                             env={"PATH": "/usr/bin:/bin", "HEARTH_CONFIG": str(config)}, timeout=60)

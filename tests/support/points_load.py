@@ -1,6 +1,6 @@
 """A load generator for the crash test: chat events through the real app, printing each durable award.
 
-    python -m tests.support.points_load DB_PATH [--start N]
+    python -m tests.support.points_load DATABASE_URL DATA_DIR [--start N] [--count N]
 
 Prints ``ack <source key>`` once an award's transaction has committed; runs until killed.
 """
@@ -31,9 +31,10 @@ def event(index: int, start: datetime) -> tuple[PlatformUser, MessagePosted]:
     return user, MessagePosted(message=message, author=user, text=words, at=start + timedelta(seconds=index))
 
 
-async def run(path: Path, first: int, count: int) -> None:
-    config_file = path.parent / "load.toml"
-    config_file.write_text(f'data_dir = "{path.parent}"\n[database]\nurl = "sqlite+aiosqlite:///{path}"\n'
+async def run(url: str, data_dir: Path, first: int, count: int) -> None:
+    config_file = data_dir / "load.toml"
+    # writer = "process" on SQLite (the worker process, as in production); PostgreSQL always writes through Core.
+    config_file.write_text(f'data_dir = "{data_dir}"\n[database]\nurl = "{url}"\n'
                            '[points]\nwriter = "process"\nduplicate_window = 0\n'
                            '[points.rules.message]\namount = 3\ncooldown_seconds = 0\ndaily_cap = 0\n')
     start = datetime(2026, 5, 4, 8, 0, tzinfo=UTC)
@@ -65,11 +66,12 @@ async def run(path: Path, first: int, count: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("database", type=Path)
+    parser.add_argument("url")
+    parser.add_argument("data_dir", type=Path)
     parser.add_argument("--start", type=int, default=0)
     parser.add_argument("--count", type=int, default=1_000_000)
     args = parser.parse_args()
-    asyncio.run(run(args.database, args.start, args.count))
+    asyncio.run(run(args.url, args.data_dir, args.start, args.count))
 
 
 if __name__ == "__main__":

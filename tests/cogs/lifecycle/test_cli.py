@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import shutil
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -56,10 +55,8 @@ async def add_dead_letter(url: str) -> None:
         await database.close()
 
 
-def test_list_then_retry_all(tmp_path: Path, template_database: Path, crm_url: str) -> None:
-    database = tmp_path / "hearth.db"
-    shutil.copy(template_database, database)
-    url = f"sqlite+aiosqlite:///{database}"
+def test_list_then_retry_all(tmp_path: Path, database_url: str, crm_url: str) -> None:
+    url = database_url
     asyncio.run(add_dead_letter(url))
     config = tmp_path / "config.toml"
     config.write_text(f'data_dir = "{tmp_path}"\n[database]\nurl = "{url}"\n[lifecycle.crm]\nurl = "{crm_url}"\n')

@@ -5,19 +5,21 @@ from __future__ import annotations
 import csv
 import io
 import json
-import sqlite3
 import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import Hearth
 from bot.cli_transfer import write_export
 from bot.kit.clock import ManualClock
 from cogs.metrics.cog import MetricsCog
 from cogs.metrics.export import count_metric_rows, metric_rows
-from storage.migrate import upgrade
+from storage.models import MetricSnapshot
 from tests.support import insights as seed
+from tests.support.sql import in_session
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -58,17 +60,18 @@ async def test_export_round_trip_csv_and_json(hearth: Hearth, clock: ManualClock
         key: value for key, value in stored.items() if key[0] == "2026-03-09"}
 
 
-def test_the_command_exports_what_is_stored(tmp_path: Path) -> None:
+async def _store_snapshots(session: AsyncSession) -> None:
+    computed = datetime(2026, 3, 9, tzinfo=UTC)
+    session.add_all(MetricSnapshot(day=day, period="7d", metric=metric, value=value, computed_at=computed)
+                    for day, metric, value in [("2026-03-01", "posts", 3.0), ("2026-03-09", "posts", 12.0),
+                                               ("2026-03-09", "community_roi", None)])
+
+
+def test_the_command_exports_what_is_stored(tmp_path: Path, database_url: str) -> None:
     """The click command itself, in its own process as `hearth export metrics` runs it."""
-    database = tmp_path / "h.db"
-    upgrade(f"sqlite+aiosqlite:///{database}")
-    with sqlite3.connect(database) as connection:
-        connection.executemany("INSERT INTO metric_snapshots (day, period, metric, value, computed_at) "
-                               "VALUES (?, ?, ?, ?, '2026-03-09 00:00:00.000000')",
-                               [("2026-03-01", "7d", "posts", 3.0), ("2026-03-09", "7d", "posts", 12.0),
-                                ("2026-03-09", "7d", "community_roi", None)])
+    in_session(database_url, _store_snapshots)
     config = tmp_path / "config.toml"
-    config.write_text(f'data_dir = "{tmp_path}"\n[database]\nurl = "sqlite+aiosqlite:///{database}"\n')
+    config.write_text(f'data_dir = "{tmp_path}"\n[database]\nurl = "{database_url}"\n')
     # The export group hands every command the --config path as its context object.
     code = ("import sys; from pathlib import Path; from cogs.metrics.export import export_metrics; "
             f"export_metrics.main(sys.argv[1:], obj=Path({str(config)!r}))")

@@ -94,17 +94,13 @@ async def test_woocommerce_pages_by_total_pages_with_basic_auth(store: StoreRig,
     assert len(orders) == 250 and orders[0].amount_minor == 2050
 
 
-def test_cli_sync_then_export_and_claim_code(tmp_path: Path, template_database: Path) -> None:
-    import shutil
-
-    database = tmp_path / "hearth.db"
-    shutil.copy(template_database, database)
+def test_cli_sync_then_export_and_claim_code(tmp_path: Path, database_url: str) -> None:
     server = StoreEmulator()
     server.add_shopify_orders(3, START)
     server.add_woo_orders(2, START)
     with ThreadedEmulator(server) as emulator:
         config = tmp_path / "config.toml"
-        config.write_text(f'data_dir = "{tmp_path}"\n[database]\nurl = "sqlite+aiosqlite:///{database}"\n'
+        config.write_text(f'data_dir = "{tmp_path}"\n[database]\nurl = "{database_url}"\n'
                           f'[purchases]\ntelegram_bot = "store_community_bot"\n'
                           f'[purchases.shopify]\nshop = "x.myshopify.com"\nbase_url = "{emulator.base_url}"\n'
                           f'[purchases.woocommerce]\nurl = "{emulator.base_url}"\n')

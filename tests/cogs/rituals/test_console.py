@@ -24,17 +24,17 @@ SCRIPT = """/mod on
 """
 
 
-def console(tmp_path: Path, script: str) -> subprocess.CompletedProcess[str]:
+def console(tmp_path: Path, database_url: str, script: str) -> subprocess.CompletedProcess[str]:
     config = tmp_path / "config.toml"
-    config.write_text(f'data_dir = "{tmp_path}/data"\n[database]\nurl = "sqlite+aiosqlite:///{tmp_path}/data/h.db"\n'
+    config.write_text(f'data_dir = "{tmp_path}/data"\n[database]\nurl = "{database_url}"\n'
                       '[cogs]\nenabled = ["help", "profile", "link", "points", "rituals"]\n')
     environment = {"PATH": "/usr/bin:/bin", "HEARTH_CONFIG": str(config)}
     return subprocess.run([sys.executable, "-m", "bot", "console"], input=script, capture_output=True, text=True,
                           env=environment, timeout=60, cwd=Path(__file__).resolve().parents[3])
 
 
-def test_create_list_pause_through_the_console(tmp_path: Path) -> None:
-    result = console(tmp_path, SCRIPT)
+def test_create_list_pause_through_the_console(tmp_path: Path, database_url: str) -> None:
+    result = console(tmp_path, database_url, SCRIPT)
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "Created Demo Day (demo_day): Mondays at 09:00 (Europe/Paris)" in out

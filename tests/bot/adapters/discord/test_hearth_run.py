@@ -17,10 +17,10 @@ pytestmark = pytest.mark.slow
 HEARTH = Path(sys.executable).parent / "hearth"
 
 
-async def test_hearth_run_answers_a_slash_command_and_stops_on_sigterm(tmp_path: Path,
-                                                                        emulator: DiscordEmulator) -> None:
+async def test_hearth_run_answers_a_slash_command_and_stops_on_sigterm(tmp_path: Path, emulator: DiscordEmulator,
+                                                                        database_url: str) -> None:
     config = tmp_path / "config.toml"
-    config.write_text(f'data_dir = "{tmp_path}/data"\n[database]\nurl = "sqlite+aiosqlite:///{tmp_path}/h.db"\n'
+    config.write_text(f'data_dir = "{tmp_path}/data"\n[database]\nurl = "{database_url}"\n'
                       f"[discord]\nguild_ids = [{p.GUILD_ID}]\n")
     env = {"PATH": "/usr/bin:/bin", "HEARTH_CONFIG": str(config), "HEARTH_WEB_PORT": "0",
            "HEARTH_DISCORD_TOKEN": TOKEN, **emulator.environ}

@@ -17,9 +17,9 @@ ROOT = Path(__file__).resolve().parents[4]
 
 
 async def test_hearth_run_answers_a_telegram_command_and_stops_on_sigterm(emulator: TelegramEmulator,
-                                                                          tmp_path: Path) -> None:
+                                                                          tmp_path: Path, database_url: str) -> None:
     config = tmp_path / "config.toml"
-    config.write_text(f'data_dir = "{tmp_path}/data"\n[database]\nurl = "sqlite+aiosqlite:///{tmp_path}/data/h.db"\n'
+    config.write_text(f'data_dir = "{tmp_path}/data"\n[database]\nurl = "{database_url}"\n'
                       '[community]\nname = "Acme Coffee"\n')
     env = {"PATH": "/usr/bin:/bin", "HEARTH_CONFIG": str(config), "HEARTH_WEB_PORT": "0",
            "HEARTH_TELEGRAM_TOKEN": emulator.token, "HEARTH_TELEGRAM_BASE_URL": emulator.base_url}
@@ -27,7 +27,7 @@ async def test_hearth_run_answers_a_telegram_command_and_stops_on_sigterm(emulat
         str(Path(sys.executable).parent / "hearth"), "run", stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env, cwd=ROOT)
     try:
-        # Migrations run first, so allow the start some time; then the bot long-polls.
+        # A cold start of a real process on a busy machine takes a while; then the bot long-polls.
         await emulator.wait_call("getUpdates", timeout=60)
         emulator.inject(emulator.message_update(GROUP, ALICE, "/help@store_community_bot"))
         reply = await emulator.wait_call("sendMessage", timeout=15)
