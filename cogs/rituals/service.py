@@ -101,6 +101,7 @@ class RitualService:
         self.activity = ActivityTracker(self.store, self.participation, members, points, self.tz)
         self.recaps = Recaps(config, self.store, self.participation, platforms, points, self.tz)
         self._lock = asyncio.Lock()
+        self._caught_up = False
 
     # --- lifecycle -----------------------------------------------------------------------------
 
@@ -163,6 +164,11 @@ class RitualService:
             await self._close_due(now, report)
             report.roundups += await self.recaps.roundup(now)
             await self.activity.refresh()
+            if not self._caught_up and not report.deferred:
+                # Once per start: everything due was posted here or found claimed (by an earlier run, or another
+                # process sharing the database) — operators (and the multi-process tests) see the scheduler live.
+                self._caught_up = True
+                log.info("rituals caught up after start: %d posted, %d missed", len(report.posted), report.missed)
             self._wake_in(await self._next_instant(rituals, now, report) - now)
             return report
 

@@ -61,6 +61,17 @@ class Bucket:
     resets_at: float = 0.0
 
 
+@dataclass
+class Hold:
+    """A request kept waiting, as a slow Discord keeps it: ``arrived`` once it is in, answered after ``release``."""
+
+    method: str
+    pattern: re.Pattern[str]
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
+    release: asyncio.Event = field(default_factory=asyncio.Event)
+    used: bool = False
+
+
 class Answer(Exception):
     def __init__(self, status: int, body: dict[str, Any] | None = None) -> None:
         super().__init__(status)
@@ -79,6 +90,7 @@ class DiscordEmulator:
         self.routes = Routes(self)
         self._faults: list[Fault] = []
         self._buckets: list[Bucket] = []
+        self._holds: list[Hold] = []
         self._arrived = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -163,6 +175,13 @@ class DiscordEmulator:
         body = {"message": "You are being rate limited.", "retry_after": retry_after, "global": False}
         self._faults.append(Fault(method, re.compile(pattern), 429, body, headers, times, via))
 
+    def hold(self, method: str, pattern: str) -> Hold:
+        """Keep the next matching request waiting until the test releases it (then it takes effect, even if the
+        client is gone by then: it had reached Discord)."""
+        held = Hold(method, re.compile(pattern))
+        self._holds.append(held)
+        return held
+
     def limit(self, method: str, pattern: str, *, limit: int, window: float) -> None:
         """Enforce a bucket and advertise it in headers; going over it earns a 429 (counted)."""
         self._buckets.append(Bucket(method, re.compile(pattern), limit, window))
@@ -215,6 +234,12 @@ class DiscordEmulator:
     async def _rest(self, request: web.Request) -> web.Response:
         path = "/" + request.match_info["tail"]
         recorded = await self._record(request, path)
+        held = next((h for h in self._holds if not h.used and h.method == recorded.method
+                     and h.pattern.fullmatch(recorded.path)), None)
+        if held is not None:
+            held.used = True
+            held.arrived.set()
+            await held.release.wait()
         headers, over = self._bucket_headers(recorded)
         fault = self._fault(recorded)
         if over and fault is None:

@@ -209,6 +209,8 @@ class DiscordAdapter:
         log.info("connected to Discord as %s (%s), %d server(s)%s", user, user.id if user else "?", len(client.guilds),
                  sharding)
         missing = set(self._settings.guild_ids) - {guild.id for guild in client.guilds}
+        if shards:  # a server on another process's shard is expected to be missing here
+            missing = {g for g in missing if (g >> 22) % (self._settings.shard_count or 1) in shards}
         if missing:
             log.warning("Hearth is not in configured server(s) %s: invite it with `hearth discord invite`",
                         ", ".join(map(str, sorted(missing))))
