@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from cogs import AVAILABLE
 from cogs.badges.config import BadgesConfig
@@ -71,6 +73,16 @@ class DatabaseConfig(Section):
     def _supported(cls, value: str) -> str:
         if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise ValueError("use sqlite+aiosqlite:///path/to/file.db or postgresql+asyncpg://user@host/db")
+        # Caught here, not as a traceback when the engine is built: an unreadable URL, and a SQLite URL
+        # without a file (in memory, everything would be lost on restart; the points writer opens the file).
+        try:
+            url = make_url(value)
+        except (ArgumentError, ValueError) as error:
+            raise ValueError(f"not a URL SQLAlchemy can read ({error})") from None
+        if url.get_backend_name() == "sqlite" and (not url.database or url.database == ":memory:" or url.host
+                                                   or "\x00" in url.database):
+            raise ValueError("a SQLite database needs a file: sqlite+aiosqlite:///path/to/file.db "
+                             "(three slashes, then the path)")
         return value
 
 
