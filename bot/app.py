@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import time
@@ -138,9 +139,9 @@ class Hearth:
         started = time.time()
         await self.check_schema()
         self.metrics.start_time.set(started)
-        await self.members.warm_cache()
         self.scheduler.start()
-        await self.points.start()
+        # Both read a table end to end (identities, member totals): side by side, each on its own connection.
+        await asyncio.gather(self.members.warm_cache(), self.points.start())
         self._points_started = True
         for cog in self.cogs:
             await cog.start()

@@ -73,12 +73,16 @@ class MemberService:
 
     async def warm_cache(self, limit: int = CACHE_SIZE) -> int:
         """Load the most recently linked accounts, so a restarted bot's hot paths resolve without queries."""
-        async with self._db.session() as session:
-            rows = (await session.execute(
+        # A Core connection, not an ORM session: at 200k rows the ORM's per-row work was most of the start-up.
+        async with self._db.engine.connect() as connection:
+            rows = (await connection.execute(
                 select(Identity.platform, Identity.platform_user_id, Identity.member_id)
                 .order_by(Identity.id.desc()).limit(limit))).all()
+        cache = self._cache
         for platform, user_id, member_id in reversed(rows):
-            self._remember((platform, user_id), member_id)
+            cache[(platform, user_id)] = member_id
+        while len(cache) > CACHE_SIZE:
+            cache.popitem(last=False)
         return len(rows)
 
     def forget(self, platform_users: tuple[tuple[str, str], ...], member_id: int) -> None:

@@ -78,16 +78,19 @@ class PointsEngine:
     async def start(self) -> None:
         now = self.clock.now()
         day_start = now.astimezone(self.timezone).replace(hour=0, minute=0, second=0, microsecond=0)
-        async with self.database.session() as session:
-            self.season_id = await session.scalar(
+        # A Core connection, not an ORM session: a million rows of totals load in a third of the time.
+        async with self.database.engine.connect() as connection:
+            self.season_id = await connection.scalar(
                 select(Season.id).where(Season.ended_at.is_(None)).order_by(Season.id.desc()).limit(1))
-            rows = await session.execute(select(MemberPoints.member_id, MemberPoints.lifetime))
+            rows = await connection.execute(select(MemberPoints.member_id, MemberPoints.lifetime))
             self.ranks.load(rows.all())
             # Today's totals per member and rule, so daily caps hold across a restart (one scan at start).
-            daily = await session.execute(
+            # Grouped by rule first: grouped by member first, SQLite (no statistics) walked the whole ledger
+            # through the member index to skip a sort (6 s at 10M rows) instead of today's rows by time.
+            daily = await connection.execute(
                 select(LedgerEntry.member_id, LedgerEntry.rule, func.sum(LedgerEntry.amount))
                 .where(LedgerEntry.created_at >= day_start, LedgerEntry.amount > 0)
-                .group_by(LedgerEntry.member_id, LedgerEntry.rule))
+                .group_by(LedgerEntry.rule, LedgerEntry.member_id))
             self.rules.seed_daily(self.rules.day_of(now), {(m, r): int(p) for m, r, p in daily.all()})
         await self.writer.start()
         self._stopping = False
