@@ -74,13 +74,16 @@ class WebhookRoutes:
                 return None
             try:
                 return await request.content.readexactly(length)
-            except asyncio.IncompleteReadError:
+            except (asyncio.IncompleteReadError, ConnectionResetError):  # aiohttp raises the latter
                 return b""  # the client hung up mid-body: nothing to verify, and nobody to answer
         body = bytearray()
-        async for chunk in request.content.iter_chunked(64 * 1024):  # chunked upload: count as it comes
-            body += chunk
-            if len(body) > MAX_BODY:
-                return None
+        try:
+            async for chunk in request.content.iter_chunked(64 * 1024):  # chunked upload: count as it comes
+                body += chunk
+                if len(body) > MAX_BODY:
+                    return None
+        except ConnectionResetError:
+            return b""  # hung up mid-body, as above
         return bytes(body)
 
     def _secret(self, provider: str) -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from hypothesis import HealthCheck, settings
@@ -89,12 +89,14 @@ def param_arguments(command: Command) -> st.SearchStrategy[str]:
 class ErrorTrap(logging.Handler):
     """Collects ERROR records of the watched loggers while one example runs."""
 
-    def __init__(self) -> None:
+    def __init__(self, watched: tuple[str, ...], tolerate: Callable[[logging.LogRecord], bool]) -> None:
         super().__init__(logging.ERROR)
+        self.watched = watched
+        self.tolerate = tolerate
         self.records: list[logging.LogRecord] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        if record.name.split(".")[0] in WATCHED:
+        if record.name.split(".")[0] in self.watched and not self.tolerate(record):
             self.records.append(record)
 
     def check(self) -> None:
@@ -103,8 +105,9 @@ class ErrorTrap(logging.Handler):
 
 
 @contextmanager
-def error_trap() -> Iterator[ErrorTrap]:
-    trap = ErrorTrap()
+def error_trap(watched: tuple[str, ...] = WATCHED,
+               tolerate: Callable[[logging.LogRecord], bool] = lambda _record: False) -> Iterator[ErrorTrap]:
+    trap = ErrorTrap(watched, tolerate)
     root = logging.getLogger()
     root.addHandler(trap)
     try:

@@ -54,7 +54,11 @@ class WebhookReceiver:
         if request.content_length is not None and request.content_length > MAX_BODY:
             return web.Response(status=413, text="too large")
         try:
-            data = json.loads(await request.read())
+            body = await request.read()
+        except ConnectionResetError:  # the sender hung up mid-body: nobody is left to answer
+            return web.Response(status=400, text="incomplete body")
+        try:
+            data = json.loads(body)
         except (ValueError, UnicodeDecodeError):
             self._on_malformed(None)
             log.warning("ignored a Telegram webhook delivery that isn't JSON")
