@@ -66,7 +66,10 @@ def new_database(request: pytest.FixtureRequest, tmp_path: Path) -> DatabaseFact
     def make(backend: str | None = None) -> str:
         number = next(made)
         if backend is None and ON_POSTGRES:
-            return server.create_database("t_" + uuid.uuid4().hex[:12], template=template)
+            name = "t_" + uuid.uuid4().hex[:12]
+            url = server.create_database(name, template=template)
+            request.addfinalizer(lambda: server.drop_database(name))
+            return url
         path = tmp_path / ("hearth.db" if number == 0 else f"hearth{number}.db")
         shutil.copy(request.getfixturevalue("template_database"), path)
         return f"sqlite+aiosqlite:///{path}"
@@ -143,4 +146,6 @@ def postgres_template(postgres_server: PostgresServer) -> str:
 def postgres_url(postgres_server: PostgresServer, request: pytest.FixtureRequest) -> str:
     """A fresh, empty database on the suite's PostgreSQL server."""
     name = "t_" + uuid.uuid4().hex[:12]
-    return postgres_server.create_database(name)
+    url = postgres_server.create_database(name)
+    request.addfinalizer(lambda: postgres_server.drop_database(name))
+    return url
