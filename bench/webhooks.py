@@ -6,8 +6,9 @@ the order, and answers only after the inbox transaction committed (group commit)
 worker merges deliveries in the background as it would in production.
 
 Baseline (same run, same clients): a no-op POST route on the same server, i.e. the loopback HTTP ceiling.
+``--database postgresql`` runs the app against a throwaway PostgreSQL server instead of SQLite.
 
-    python -m bench.webhooks [--deliveries 20000] [--clients 2] [--connections 64]
+    python -m bench.webhooks [--deliveries 20000] [--clients 2] [--connections 64] [--database sqlite|postgresql]
 """
 
 from __future__ import annotations
@@ -16,14 +17,15 @@ import argparse
 import asyncio
 import json
 import multiprocessing
-import sqlite3
 import time
 from concurrent.futures import ProcessPoolExecutor
 
 from aiohttp import web
+from sqlalchemy import text
 
-from bench.support import build_app, fresh_database
+from bench.support import BenchDatabase, add_database_option, build_app, open_backend, rss_mb
 from bot.secrets import Secrets
+from storage.database import Database
 
 SECRET = "bench_shopify_secret"
 TEMPLATE = {
@@ -100,10 +102,10 @@ async def load(pool: ProcessPoolExecutor, url: str, deliveries: int, clients: in
     return share * clients / (end - start), p99, share * clients
 
 
-async def main_async(deliveries: int, clients: int, connections: int) -> None:
-    path = fresh_database()
+async def main_async(database: BenchDatabase, deliveries: int, clients: int, connections: int) -> None:
     # The features this measures; other cogs' listeners on PurchaseRecorded are theirs to benchmark.
-    app, _ = build_app(path, '[web]\nport = 0\n[cogs]\nenabled = ["help", "profile", "link", "points", "purchases"]\n')
+    app, _ = build_app(database, '[web]\nport = 0\n[cogs]\n'
+                                 'enabled = ["help", "profile", "link", "points", "purchases"]\n')
     app = type(app)(app.config, Secrets(instance=b"bench-secret", webhook={"shopify": SECRET}), clock=app.clock)
 
     async def noop(request: web.Request) -> web.Response:
@@ -126,14 +128,19 @@ async def main_async(deliveries: int, clients: int, connections: int) -> None:
     drained = time.perf_counter() - intake_done
     commits = cog.writer.commits
     await app.stop()
-    with sqlite3.connect(path) as connection:
-        stored = connection.execute("SELECT count(*) FROM purchase_inbox").fetchone()[0]
-        orders = connection.execute("SELECT count(*) FROM purchases").fetchone()[0]
+    counting = Database(database.url)
+    try:
+        async with counting.session() as session:
+            stored = (await session.execute(text("SELECT count(*) FROM purchase_inbox"))).scalar_one()
+            orders = (await session.execute(text("SELECT count(*) FROM purchases"))).scalar_one()
+    finally:
+        await counting.close()
     assert stored == sent and orders in (0, sent), (stored, sent, orders)
     print(f"deliveries={sent} clients={clients}x{connections} inbox_rows={stored} orders={orders} "
           f"commits={commits} deliveries_per_commit={sent / max(commits, 1):.1f}")
     print(f"backlog_after_intake={backlog} processing_backlog_drained_s={drained:.2f}")
     print(f"baseline_noop_per_s={baseline:.0f} baseline_p99_ms={baseline_p99:.1f} ratio={rate / baseline:.3f}")
+    print(f"database={database.backend} rss_mb={rss_mb():.0f}")
     print(f"deliveries_per_s={rate:.0f} p99_ms={p99:.1f}")
 
 
@@ -142,8 +149,10 @@ def main() -> None:
     parser.add_argument("--deliveries", type=int, default=20_000)
     parser.add_argument("--clients", type=int, default=2)
     parser.add_argument("--connections", type=int, default=64)
+    add_database_option(parser)
     args = parser.parse_args()
-    asyncio.run(main_async(args.deliveries, args.clients, args.connections))
+    with open_backend(args.database) as backend:
+        asyncio.run(main_async(backend.new_database(), args.deliveries, args.clients, args.connections))
 
 
 if __name__ == "__main__":
