@@ -118,7 +118,10 @@ class RitualService:
             for job in (WAKE_JOB, HEARTBEAT_JOB):
                 if self.scheduler.get_job(job) is not None:
                     self.scheduler.remove_job(job)
-        await self.activity.flush()
+        # A tick under way (SIGTERM can come at any moment) finishes before the database closes: the scheduler's
+        # shutdown would otherwise cancel it halfway. Adapters are already stopped, so its posts fail fast.
+        async with self._lock:
+            await self.activity.flush()
 
     def _wake_in(self, delay: timedelta) -> None:
         if self.scheduler is None:
@@ -136,6 +139,9 @@ class RitualService:
     async def _wake(self) -> None:
         try:
             await self.run_due()
+        except asyncio.CancelledError:
+            # Stopped with the bot: claims are atomic, so the next start picks up where this left off.
+            log.info("ritual tick stopped with the bot")
         except Exception:
             # The heartbeat tries again in a minute; every step is idempotent.
             log.exception("ritual tick failed")
