@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -38,7 +39,8 @@ class TelegramRig:
     def __init__(self, hearth: Hearth, adapter: TelegramAdapter, emulator: TelegramEmulator) -> None:
         self.hearth, self.adapter, self.emulator = hearth, adapter, emulator
 
-    async def send(self, chat: dict, sender: dict, text: str, entities: list[dict]) -> list[tuple[str, int, str]]:
+    async def send(self, chat: dict[str, Any], sender: dict[str, Any], text: str,
+                   entities: list[dict[str, Any]]) -> list[tuple[str, int, str]]:
         """Deliver one message; once handled, every Bot API call it caused (method, status, text)."""
         first_call, done = len(self.emulator.calls), self.adapter.updates_done
         self.emulator.inject(self.emulator.message_update(chat, sender, text, entities=entities))

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import io
 import ssl
-from collections.abc import AsyncIterator, Callable
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 
@@ -46,22 +45,27 @@ EPHEMERAL = 64
 INSTANCE = b"security-instance-secret"
 
 
-async def _member_phase(hearth: Hearth, spy: HandlerSpy, send: Callable[[str], Any]) -> dict[str, str]:
-    """Send every privileged command and action as a member; the answers, by what was sent."""
+Send = Callable[[str], Awaitable[str]]
+
+
+def _everything(spy: HandlerSpy) -> list[str]:
+    """What each phase sends: every privileged command path, and ``action <prefix>`` for each button."""
+    return [command.path for command in spy.commands] + [f"action {action.prefix}" for action in spy.actions]
+
+
+async def _member_phase(hearth: Hearth, spy: HandlerSpy, send: Send) -> None:
     before = await row_counts(hearth.database)
-    answers = {what: await send(what) for what in [c.path for c in spy.commands] + [f"action {a.prefix}"
-                                                                                    for a in spy.actions]}
+    answers = {what: await send(what) for what in _everything(spy)}
     await hearth.points.flush()  # an award queued by mistake would show in the counts
     assert spy.calls == [], f"a member reached moderator handlers: {spy.calls}"
     assert await row_counts(hearth.database) == before
     not_refused = {what: text for what, text in answers.items() if not is_refusal(text)}
     assert not not_refused, f"not refused with a friendly answer: {not_refused}"
-    return answers
 
 
-async def _moderator_phase(spy: HandlerSpy, send: Callable[[str], Any]) -> None:
+async def _moderator_phase(spy: HandlerSpy, send: Send) -> None:
     spy.delegate = False
-    for what in [c.path for c in spy.commands] + [f"action {a.prefix}" for a in spy.actions]:
+    for what in _everything(spy):
         answer = await send(what)
         assert SPIED in answer, f"{what}: a moderator's invocation didn't reach the handler: {answer!r}"
     assert len(spy.calls) == len(spy.commands) + len(spy.actions)
