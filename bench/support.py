@@ -10,11 +10,11 @@ import argparse
 import resource
 import sys
 import tempfile
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from itertools import count
 from pathlib import Path
 
 from bench.seeding import Seeder, open_seeder
@@ -56,13 +56,12 @@ class Backend:
 
     name: str
     server: PostgresServer | None = None
-    _made: Iterator[int] = field(default_factory=count)
 
     def new_database(self) -> BenchDatabase:
         directory = Path(tempfile.mkdtemp(prefix="hearth-bench-"))
         if self.server is None:
             return BenchDatabase(f"sqlite+aiosqlite:///{fresh_database(directory)}", directory)
-        url = self.server.create_database(f"bench_{next(self._made)}")
+        url = self.server.create_database(f"bench_{uuid.uuid4().hex[:12]}")
         upgrade(url)
         return BenchDatabase(url, directory)
 
@@ -74,7 +73,7 @@ def open_backend(name: str) -> Iterator[Backend]:
         yield Backend(name)
         return
     try:
-        server = start_postgres()
+        server = start_postgres(durable=True)
     except PostgresUnavailable as problem:
         print(f"PostgreSQL unavailable: {problem}".splitlines()[0], file=sys.stderr)
         sys.exit(UNAVAILABLE)
