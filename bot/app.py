@@ -15,6 +15,7 @@ from sqlalchemy import text
 
 from bot.adapters.base import Adapter, AdapterDeps
 from bot.config import HearthConfig
+from bot.jobs import RunningJobs
 from bot.kit.bus import EventBus
 from bot.kit.clock import Clock, SystemClock
 from bot.kit.cog import Cog
@@ -34,6 +35,8 @@ from storage.database import Database
 from storage.migrate import DatabaseProblem, SchemaState, newer_schema_message, schema_status
 
 log = logging.getLogger("hearth")
+# SIGTERM to exit stays within a few seconds (systemd and Docker wait 10 s or more before SIGKILL).
+JOB_DRAIN_SECONDS = 5.0
 
 
 class Hearth:
@@ -56,6 +59,7 @@ class Hearth:
         self.points = PointsEngine(self.database, self.bus, self.clock, RuleBook(config.points, self.timezone),
                                    self.timezone, writer=config.points.writer)
         self.scheduler = AsyncIOScheduler(timezone=UTC)
+        self.jobs = RunningJobs(self.scheduler)
         self.web_app = build_web_app(self.metrics, self.health)
         self.platforms = Platforms()
         self.services = Services(
@@ -158,8 +162,11 @@ class Hearth:
         log.info("Hearth started in %.0f ms: cogs %s", (time.time() - started) * 1000,
                  ", ".join(self.config.cogs.enabled))
 
-    async def stop(self) -> None:
+    async def stop(self, *, job_wait: float = JOB_DRAIN_SECONDS) -> None:
         """Shut down in reverse order; one failing step doesn't stop the others."""
+        if self.scheduler.running:
+            self.scheduler.pause()  # no new run starts; the ones under way finish while the adapters are up
+            await self.jobs.drain(job_wait)
         for adapter in reversed(self.adapters):
             await self._quietly(adapter.stop(), f"stopping {adapter.platform.name}")
             self.platforms.remove(adapter.platform.name)
