@@ -94,7 +94,8 @@ def _vs_sqlite(outcome: Outcome) -> str:
 def _note(outcome: Outcome) -> str:
     if outcome.status != "ok":
         return outcome.note
-    return f"{outcome.figures['members']} members" if "members" in outcome.figures else ""
+    sizes = (("members", "members"), ("events", "events"), ("deliveries", "deliveries"))
+    return ", ".join(f"{_number(outcome.figures[key])} {label}" for key, label in sizes if key in outcome.figures)
 
 
 COLUMNS: tuple[tuple[str, Callable[[Outcome], str]], ...] = (
