@@ -1,10 +1,11 @@
 """Bulk rows for benchmark set-up, the same rows on either backend, written as fast as the backend takes them.
 
 SQLite: one ``sqlite3`` connection, ``executemany`` per table (no fsync: set-up, not measured). PostgreSQL: binary
-``COPY`` through asyncpg's ``copy_records_to_table`` (a million members and ten million ledger rows in minutes
-where row-by-row inserts would take an hour); at the end the id sequences are moved past the explicit ids and the
-tables are vacuumed and analysed, as autovacuum would have left a settled database — otherwise the planner
-guesses from empty tables and autovacuum would start in the middle of the measurement.
+``COPY`` through asyncpg's ``copy_records_to_table``, foreign keys unchecked and secondary indexes rebuilt after
+(a million members, their point totals and ten million ledger rows: 131 s measured, everything included). At the
+end the id sequences are moved past the seeded ids and the tables are vacuumed and analysed, as autovacuum would
+have left a settled database — otherwise the planner guesses from empty tables and autovacuum would start in the
+middle of the measurement.
 
 Rows are plain tuples; datetime values go through ``stamp`` (SQLite stores the app's text format, PostgreSQL
 takes aware datetimes), every other value is what both drivers accept (ints, strings, bools, ``None``).
@@ -77,7 +78,8 @@ class SqliteSeeder(Seeder):
 
 # A table's secondary indexes and its unique constraints that no foreign key points at: each is dropped before
 # the table's first COPY and rebuilt from its own definition at the end, because one sorted build is far faster
-# than millions of index insertions (ten million ledger rows: see README, Benchmarks). Primary keys stay.
+# than millions of index insertions (500k ledger rows, measured: 31 s with every index and foreign key check,
+# 14 s without the checks, 5 s plus a 3 s rebuild without the indexes too). Primary keys stay.
 SECONDARY = """
 SELECT format('DROP INDEX %s', i.indexrelid::regclass), pg_get_indexdef(i.indexrelid)
 FROM pg_index i
