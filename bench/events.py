@@ -23,7 +23,6 @@ from sqlalchemy.engine import make_url
 
 from bench.support import (
     START,
-    Backend,
     BenchDatabase,
     add_database_option,
     build_app,
@@ -93,9 +92,14 @@ def ledger_rows(rows: int, when: object) -> list[tuple[object, ...]]:
 
 
 def run_baseline(rows: int) -> float:
-    database = Backend("sqlite").new_database()
-    with database.seeder() as seeder:
-        seed_members(seeder, 1000)
+    with open_backend("sqlite") as backend:
+        database = backend.new_database()
+        with database.seeder() as seeder:
+            seed_members(seeder, 1000)
+        return _sqlite_baseline(database, rows)
+
+
+def _sqlite_baseline(database: BenchDatabase, rows: int) -> float:
     data = ledger_rows(rows, START.strftime("%Y-%m-%d %H:%M:%S.%f"))
     with sqlite3.connect(str(database.path)) as connection:
         connection.execute("PRAGMA journal_mode=WAL")

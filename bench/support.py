@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import argparse
 import resource
+import shutil
 import sys
 import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -56,9 +57,11 @@ class Backend:
 
     name: str
     server: PostgresServer | None = None
+    directories: list[Path] = field(default_factory=list)
 
     def new_database(self) -> BenchDatabase:
         directory = Path(tempfile.mkdtemp(prefix="hearth-bench-"))
+        self.directories.append(directory)
         if self.server is None:
             return BenchDatabase(f"sqlite+aiosqlite:///{fresh_database(directory)}", directory)
         url = self.server.create_database(f"bench_{uuid.uuid4().hex[:12]}")
@@ -69,18 +72,22 @@ class Backend:
 @contextmanager
 def open_backend(name: str) -> Iterator[Backend]:
     """The backend for a run; exits with ``UNAVAILABLE`` (and says why) when PostgreSQL can't start here."""
-    if name == "sqlite":
-        yield Backend(name)
-        return
+    server = None
+    if name != "sqlite":
+        try:
+            server = start_postgres(durable=True)
+        except PostgresUnavailable as problem:
+            print(f"PostgreSQL unavailable: {problem}".splitlines()[0], file=sys.stderr)
+            sys.exit(UNAVAILABLE)
+    backend = Backend(name, server)
     try:
-        server = start_postgres(durable=True)
-    except PostgresUnavailable as problem:
-        print(f"PostgreSQL unavailable: {problem}".splitlines()[0], file=sys.stderr)
-        sys.exit(UNAVAILABLE)
-    try:
-        yield Backend(name, server)
+        yield backend
     finally:
-        server.stop()
+        if server is not None:
+            server.stop()
+        # A million members' SQLite file is gigabytes: a run leaves nothing behind in the temporary folder.
+        for directory in backend.directories:
+            shutil.rmtree(directory, ignore_errors=True)
 
 
 def add_database_option(parser: argparse.ArgumentParser) -> None:
