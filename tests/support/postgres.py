@@ -130,6 +130,16 @@ class PostgresServer:
             shutil.rmtree(self.directory, ignore_errors=True)
 
 
+def _throwaway_parent() -> str | None:
+    """RAM-backed ``/dev/shm`` when it has room. Why: on the shared disk each test's ``CREATE DATABASE`` waited
+    ~300 ms for its 10 MB of writes, ~15 ms in RAM. (Each test's copy is dropped, so the cluster stays small.)"""
+    try:
+        free = shutil.disk_usage("/dev/shm").free
+    except OSError:
+        return None
+    return "/dev/shm" if free > 2 * 1024**3 and os.access("/dev/shm", os.W_OK) else None
+
+
 def start_postgres(durable: bool = False) -> PostgresServer:
     """``durable``: PostgreSQL's own flushing defaults (benchmarks measure what a deployment gets); the suite's
     server skips every flush instead."""
@@ -137,7 +147,7 @@ def start_postgres(durable: bool = False) -> PostgresServer:
     if bin_dir is None:
         raise PostgresUnavailable("PostgreSQL server binaries not found (apt-get install postgresql)")
     as_postgres = os.geteuid() == 0
-    directory = Path(tempfile.mkdtemp(prefix="hearth-pg-"))
+    directory = Path(tempfile.mkdtemp(prefix="hearth-pg-", dir=None if durable else _throwaway_parent()))
     if as_postgres:
         shutil.chown(directory, "postgres", "postgres")
     server = PostgresServer(directory, _free_port(), bin_dir, as_postgres)
@@ -145,8 +155,10 @@ def start_postgres(durable: bool = False) -> PostgresServer:
         server._run("initdb", "-A", "trust", "-U", "hearth", "-D", str(directory / "data"), "--no-sync")
         options = f"-p {server.port} -k {directory} -c listen_addresses=127.0.0.1"
         if not durable:
-            # A throwaway cluster: no crash safety wanted, so no flushing (fsync, commit waits, full-page images).
-            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+            # A throwaway cluster: no crash safety wanted, so no flushing (fsync, commit waits, full-page images);
+            # and little WAL kept, since it may live in RAM.
+            options += (" -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+                        " -c min_wal_size=32MB -c max_wal_size=128MB")
         server._run("pg_ctl", "-D", str(directory / "data"), "-o", options, "-l", str(directory / "log"),
                     "-w", "-t", "30", "start")
     except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as error:
