@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup run console test lint bench clean
+.PHONY: setup run console test test-postgres lint bench clean
 
 setup: $(STAMP) config.toml
 	@$(BIN)/hearth db upgrade
@@ -31,8 +31,16 @@ console: setup
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
+# `make test`: the suite on SQLite (the local default). `make test-postgres`: the same suite on PostgreSQL, a
+# throwaway server the tests start on 127.0.0.1 (server binaries needed; .ci/run installs them). CI runs both.
+# PYTEST_ARGS passes options through (.ci/run: --backend-tests-only).
+PYTEST_ARGS ?=
+
 test: setup lint
-	$(BIN)/python -m pytest -q
+	HEARTH_TEST_DATABASE=sqlite $(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+test-postgres: setup
+	HEARTH_TEST_DATABASE=postgresql $(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 bench: setup
 	$(BIN)/python -m bench

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import functools
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,9 +44,16 @@ def alembic_config(url: str) -> Config:
     return config
 
 
+@functools.cache
+def _scripts() -> ScriptDirectory:
+    """Read once per process: each read compiles every revision file (~15 ms), and every app start, CLI command
+    and schema check asks. A running process's migrations don't change under it."""
+    return ScriptDirectory.from_config(alembic_config("sqlite://"))
+
+
 def head_revisions() -> tuple[str, ...]:
     """Every head: features branch their migrations off the shared history, so there may be several."""
-    heads = ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads()
+    heads = _scripts().get_heads()
     assert heads, "no migrations found"
     return tuple(sorted(heads))
 
@@ -77,12 +85,11 @@ async def schema_status(database: Database) -> SchemaStatus:
     except DBAPIError as error:
         raise DatabaseProblem(f"can't read the database at {_safe_url(database.url)}: {error.orig}") from None
     revision = "+".join(sorted(current)) if current else None
-    script = ScriptDirectory.from_config(alembic_config(database.url))
     if not current:
         return SchemaStatus(SchemaState.EMPTY, None, head)
     if tuple(sorted(current)) == head_revisions():
         return SchemaStatus(SchemaState.CURRENT, revision, head)
-    known = {rev.revision for rev in script.walk_revisions()}
+    known = {rev.revision for rev in _scripts().walk_revisions()}
     if not set(current) <= known:
         return SchemaStatus(SchemaState.NEWER, revision, head)
     return SchemaStatus(SchemaState.BEHIND, revision, head)

@@ -52,6 +52,24 @@ def template_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 # HEARTH_TEST_DATABASE=postgresql runs the whole suite on PostgreSQL (parity: the same tests, both backends).
 ON_POSTGRES = os.environ.get("HEARTH_TEST_DATABASE", "sqlite").lower().startswith("postgres")
+# The fixtures through which a test's database follows HEARTH_TEST_DATABASE.
+SWITCHED = frozenset({"database_url", "new_database"})
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--backend-tests-only", action="store_true",
+                     help="only the tests whose database follows HEARTH_TEST_DATABASE (CI's second pass: the others "
+                          "use no database or name their backend, so the first pass already ran them as they are)")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.getoption("--backend-tests-only"):
+        return
+    kept = [item for item in items if SWITCHED & set(getattr(item, "fixturenames", ()))]
+    dropped = [item for item in items if not SWITCHED & set(getattr(item, "fixturenames", ()))]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
 
 
 @pytest.fixture
